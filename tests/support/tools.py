@@ -42,7 +42,9 @@ def dcmtk_tool(name: str) -> str:
 
 def orthanc_binary() -> str:
     """Absolute path of the Orthanc server binary."""
-    found = shutil.which("Orthanc") or ("/usr/sbin/Orthanc" if Path("/usr/sbin/Orthanc").exists() else None)
+    found = shutil.which("Orthanc")
+    if not found and Path("/usr/sbin/Orthanc").exists():
+        found = "/usr/sbin/Orthanc"
     if not found:
         _missing("Orthanc", "apt-get install orthanc")
     return str(found)
