@@ -1,0 +1,605 @@
+"""The C-MOVE SCU: one association, C-MOVE requests on it, and its teardown.
+
+Owns the main association as DCMTK's movescu requests it (spec 7.1: contexts 1
+= FIND and 3 = MOVE with the ``-x…`` list, our identity, ``-pdu``, the three
+timeouts, TCP_NODELAY), the response loop of each C-MOVE (spec 7.3: pending
+responses, ``--cancel``, ``-pi``/``-pr``, message-ID checks, DIMSE failures) and
+the DCMTK-worded log lines of all that.  It does not decide exit codes (the
+caller does, from :class:`MoveOutcome`), does not read query files and does not
+store anything.  pynetdicom is used through ``AE.associate``, ``send_c_move``,
+``send_c_cancel`` and event handlers.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import queue
+import socket
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from movescu.config import Config, IPFamily, PendingDatasetHandling
+from movescu.errors import (
+    AssociationError,
+    AssociationParametersError,
+    CloseAssociationError,
+    NoPresentationContextError,
+)
+from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
+from movescu.net import contexts, messages
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
+    from pynetdicom.association import Association
+
+logger = logging.getLogger(__name__)
+
+#: DICOM priority MEDIUM, what DCMTK's movescu sends (pynetdicom's default is LOW).
+PRIORITY_MEDIUM = 0
+
+# Command-set tags that form a response's "status detail" (DCMTK's statusDetail).
+_STATUS_DETAIL_TAGS = (0x00000901, 0x00000902, 0x00000903)
+_NO_DATA_SET = 0x0101
+
+
+class Ending(enum.Enum):
+    """How a C-MOVE left the association."""
+
+    #: final response received: the association may carry the next move
+    OPEN = "open"
+    #: a DIMSE failure: DCMTK aborts the association (``I: Aborting Association``)
+    ABORT = "abort"
+    #: the peer aborted (``I: Peer Aborted Association``)
+    PEER_ABORTED = "peer-aborted"
+    #: the peer requested release during the move (protocol error, we abort)
+    PEER_RELEASED = "peer-released"
+
+
+@dataclass(frozen=True)
+class MoveOutcome:
+    """The result of one C-MOVE request."""
+
+    #: the final status, or None when the move failed at DIMSE level
+    status: int | None
+    ending: Ending = Ending.OPEN
+    #: DCMTK condition text of a DIMSE failure (``0006:0207 ...``)
+    condition: str | None = None
+    pending_responses: int = 0
+
+
+def silence_pynetdicom() -> None:
+    """Keep pynetdicom's own log lines and standard handlers out of our output.
+
+    DCMTK-worded lines come from this package's loggers instead (pynetdicom-notes 8).
+    :func:`movescu.logconfig.configure` sets the library loggers' levels; when the
+    SCU runs without it (library use, tests) pynetdicom's records stop at its own
+    logger instead of reaching the root logger.
+    """
+    from movescu.logconfig import quiet_libraries
+
+    quiet_libraries()
+    pynetdicom_logger = logging.getLogger("pynetdicom")
+    if pynetdicom_logger.level == logging.NOTSET:
+        pynetdicom_logger.propagate = False
+
+
+def relax_ae_title_validation() -> None:
+    """Accept every ASCII AE title, as DCMTK does (empty, all spaces, backslashes).
+
+    pynetdicom's documented hook ``_config.VALIDATORS["AE"]`` would otherwise raise
+    for titles DCMTK sends without complaint.
+    """
+    from pynetdicom import _config
+
+    def _validate(value: Any) -> tuple[bool, str]:
+        if not isinstance(value, str) or len(value) > 16:
+            return False, "must be a str of at most 16 characters"
+        try:
+            value.encode("ascii")
+        except UnicodeEncodeError:
+            return False, "must only contain ASCII characters"
+        return True, ""
+
+    _config.VALIDATORS["AE"] = _validate
+
+
+def _log_lines(level: int, lines: list[str]) -> None:
+    for line in lines:
+        logger.log(level, line)
+
+
+def _resolve(host: str, port: int, family: IPFamily) -> str:
+    """The address to connect to for ``-i4``/``-i6``/``-i0`` (default IPv4)."""
+    fam = {
+        IPFamily.IPV4: socket.AF_INET,
+        IPFamily.IPV6: socket.AF_INET6,
+        IPFamily.AUTO: socket.AF_UNSPEC,
+    }[family]
+    try:
+        infos = socket.getaddrinfo(host, port, fam, socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise AssociationError(
+            "Association Request Failed:\n" + messages.unknown_host(host)
+        ) from None
+    return str(infos[0][4][0])
+
+
+class _TransportErrors(logging.Handler):
+    """Captures pynetdicom's ``TCP Initialisation Error: <exc>`` record during connect."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.text: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        prefix = "TCP Initialisation Error: "
+        if message.startswith(prefix):
+            text = message[len(prefix) :]
+            # "[Errno 111] Connection refused" -> "Connection refused" (strerror, as DCMTK)
+            if text.startswith("[Errno") and "] " in text:
+                text = text.split("] ", 1)[1]
+            self.text = text
+
+
+class MoveAssociation:
+    """The main association of a run and the C-MOVEs sent on it.
+
+    Parameters
+    ----------
+    config : Config
+        The run's configuration (network options and query model are used).
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        net = config.network
+        self.calling = net.ae_title[:16]
+        self.called = net.called_ae_title[:16]
+        self.find_uid, self.move_uid = contexts.MODEL_SOP_CLASSES[config.query.model]
+        self.transfer_syntaxes = contexts.proposed_transfer_syntaxes(net.proposed_transfer_syntax)
+        self.assoc: Association | None = None
+        self._received: queue.Queue[Any] = queue.Queue()
+        self._peer_aborted = False
+        self._peer_released = False
+        self._rejection: tuple[int, int, int] | None = None
+
+    # ------------------------------------------------------------------ association
+
+    def open(self) -> None:
+        """Request the association; return once it is established.
+
+        Raises
+        ------
+        AssociationParametersError
+            The request could not be built (rc 65).
+        AssociationError
+            Rejected or failed (rc 61); the message holds DCMTK's F lines.
+        NoPresentationContextError
+            No proposed context was accepted (rc 66).
+        """
+        from pynetdicom import AE, evt
+
+        silence_pynetdicom()
+        relax_ae_title_validation()
+        net = self.config.network
+        try:
+            ae = AE(ae_title=self.calling)
+            ae.implementation_class_uid = IMPLEMENTATION_CLASS_UID
+            ae.implementation_version_name = IMPLEMENTATION_VERSION_NAME
+            ae.maximum_pdu_size = net.max_pdu
+            ae.acse_timeout = net.acse_timeout
+            ae.connection_timeout = net.connection_timeout
+            # DCMTK: -td unlimited by default; pynetdicom's 30 s / 60 s must not leak
+            ae.dimse_timeout = net.dimse_timeout
+            ae.network_timeout = net.dimse_timeout
+            # pynetdicom numbers contexts 1, 3, ... in order: FIND = 1, MOVE = 3 (spec 7.1)
+            ae.add_requested_context(self.find_uid, self.transfer_syntaxes)
+            ae.add_requested_context(self.move_uid, self.transfer_syntaxes)
+        except (ValueError, TypeError) as exc:
+            raise AssociationParametersError(str(exc)) from None
+        self._ae = ae
+
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("Request Parameters:")
+            _log_lines(logging.DEBUG, messages.association_dump("RQ", self._summary(None)))
+        address = _resolve(net.peer, net.port, net.ip_family)
+        logger.info("Requesting Association")
+        handlers = [
+            (evt.EVT_CONN_OPEN, self._on_connection_open),
+            (evt.EVT_PDU_RECV, self._on_pdu_received),
+            (evt.EVT_DIMSE_RECV, self._on_dimse_received),
+        ]
+        capture = _TransportErrors()
+        transport_logger = logging.getLogger("pynetdicom.transport")
+        transport_level = transport_logger.level
+        # the library loggers may be switched off entirely: this child must still emit
+        transport_logger.setLevel(logging.ERROR)
+        transport_logger.addHandler(capture)
+        try:
+            assoc = ae.associate(
+                address,
+                net.port,
+                ae_title=self.called,
+                max_pdu=net.max_pdu,
+                evt_handlers=handlers,  # type: ignore[arg-type]
+            )
+        except (ValueError, TypeError, OSError) as exc:
+            raise AssociationParametersError(str(exc)) from None
+        finally:
+            transport_logger.removeHandler(capture)
+            transport_logger.setLevel(transport_level)
+        self.assoc = assoc
+
+        if assoc.is_rejected:
+            result, source, reason = self._rejection or (0, 0, 0)
+            raise AssociationError(
+                "\n".join(
+                    ["Association Rejected:", *messages.rejection_lines(result, source, reason)]
+                )
+            )
+        if not assoc.is_established:
+            if capture.text is not None:
+                condition = messages.tcp_error(capture.text)
+            else:
+                condition = messages.PEER_ABORTED
+            raise AssociationError("Association Request Failed:\n" + condition)
+
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("Association Parameters Negotiated:")
+            _log_lines(logging.DEBUG, messages.association_dump("AC", self._summary(assoc)))
+        if not assoc.accepted_contexts:
+            # DCMTK exits without releasing: the socket is just closed (spec 7.1)
+            assoc.abort()
+            raise NoPresentationContextError("No Acceptable Presentation Contexts")
+        their_max = assoc.acceptor.maximum_length or 0
+        # DCMTK: Max Send PDV = peer's max PDU - 12 (PDV header), unlimited (0) stays 0
+        logger.info("Association Accepted (Max Send PDV: %d)", max(their_max - 12, 0))
+
+    def _summary(self, assoc: Association | None) -> messages.AssociationSummary:
+        proposed = [
+            messages.ContextSummary(1, self.find_uid, self.transfer_syntaxes),
+            messages.ContextSummary(3, self.move_uid, self.transfer_syntaxes),
+        ]
+        base = {
+            "our_uid": IMPLEMENTATION_CLASS_UID,
+            "our_version": IMPLEMENTATION_VERSION_NAME,
+            "calling": self.calling,
+            "called": self.called,
+            "our_max_pdu": self.config.network.max_pdu,
+        }
+        if assoc is None:
+            return messages.AssociationSummary(contexts=proposed, **base)  # type: ignore[arg-type]
+        accepted = {cx.context_id: cx for cx in assoc.accepted_contexts}
+        result = [
+            messages.ContextSummary(
+                ctx.context_id,
+                ctx.abstract_syntax,
+                list(accepted[ctx.context_id].transfer_syntax)
+                if ctx.context_id in accepted
+                else [],
+                ctx.context_id in accepted,
+            )
+            for ctx in proposed
+        ]
+        return messages.AssociationSummary(
+            contexts=result,
+            their_uid=str(assoc.acceptor.implementation_class_uid or ""),
+            their_version=str(assoc.acceptor.implementation_version_name or ""),
+            their_max_pdu=assoc.acceptor.maximum_length or 0,
+            **base,  # type: ignore[arg-type]
+        )
+
+    # ------------------------------------------------------------------ event handlers
+
+    def _on_connection_open(self, event: Any) -> None:
+        # Nagle would add ~40 ms per exchange with DCMTK-style peers (peers.md)
+        try:
+            sock = event.assoc.dul.socket.socket
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except (AttributeError, OSError):
+            pass
+
+    def _on_pdu_received(self, event: Any) -> None:
+        from pynetdicom import pdu
+
+        received = event.pdu
+        if isinstance(received, pdu.A_ASSOCIATE_RJ):
+            self._rejection = (
+                received.result or 0,
+                received.source or 0,
+                received.reason_diagnostic or 0,
+            )
+        elif isinstance(received, pdu.A_ABORT_RQ):
+            self._peer_aborted = True
+        elif isinstance(received, pdu.A_RELEASE_RQ):
+            self._peer_released = True
+            assoc = event.assoc
+            # pynetdicom's reactor is paused inside send_c_move and would never
+            # answer: wake the response loop, which then aborts like DCMTK.
+            assoc.dimse.msg_queue.put((None, None))
+
+    def _on_dimse_received(self, event: Any) -> None:
+        self._received.put(event.message)
+
+    # ------------------------------------------------------------------ C-MOVE
+
+    def move(
+        self, identifier: Dataset, ts_name: str, msg_id: int, source: str = ""
+    ) -> MoveOutcome:
+        """Send one C-MOVE request and read its responses up to the final one.
+
+        Parameters
+        ----------
+        identifier : pydicom.dataset.Dataset
+            The request identifier, sent as built.
+        ts_name : str
+            DCMTK's name of the identifier's transfer syntax, for the ``-v`` dump.
+        msg_id : int
+            The Message ID (1, 2, 3 ... per association).
+        source : str
+            The query file (for messages), empty for a key-only identifier.
+
+        Returns
+        -------
+        MoveOutcome
+            The final status, or the DIMSE failure and how the association ends.
+        """
+        assert self.assoc is not None
+        assoc = self.assoc
+        move_context = next(
+            (cx for cx in assoc.accepted_contexts if cx.abstract_syntax == self.move_uid), None
+        )
+        if move_context is None:
+            return MoveOutcome(None, Ending.ABORT, messages.NO_VALID_CONTEXT)
+        destination = self.config.network.effective_move_destination
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.info("Sending Move Request")
+            _log_lines(
+                logging.DEBUG,
+                messages.move_request_dump(
+                    move_context.context_id or 0,
+                    msg_id,
+                    self.move_uid,
+                    PRIORITY_MEDIUM,
+                    destination,
+                ),
+            )
+        else:
+            logger.info("Sending Move Request (MsgID %d)", msg_id)
+        if logger.isEnabledFor(logging.INFO):
+            logger.info("Request Identifiers:")
+            _log_lines(logging.INFO, _dataset_lines(identifier, ts_name))
+        self._drain_received()
+        try:
+            responses = assoc.send_c_move(
+                identifier, destination, self.move_uid, msg_id=msg_id, priority=PRIORITY_MEDIUM
+            )
+        except (ValueError, RuntimeError):
+            return MoveOutcome(
+                None, Ending.ABORT, "0006:0202 DIMSE Inappropriate data for message"
+            )
+        return self._read_responses(responses, msg_id, move_context.context_id or 0)
+
+    def _drain_received(self) -> None:
+        while True:
+            try:
+                self._received.get_nowait()
+            except queue.Empty:
+                return
+
+    def _read_responses(self, responses: Any, msg_id: int, context_id: int) -> MoveOutcome:
+        net = self.config.network
+        pending = 0
+        for status_ds, _identifier in responses:
+            raw = self._next_raw()
+            if "Status" not in status_ds or raw is None:
+                self._exhaust(responses)
+                return self._dimse_failure(pending)
+            command = raw.command_set
+            got_id = int(command.get("MessageIDBeingRespondedTo", msg_id))
+            if got_id != msg_id:
+                self._abort_quietly()
+                return MoveOutcome(
+                    None, Ending.ABORT, messages.unexpected_msg_id(got_id, msg_id), pending
+                )
+            status = int(status_ds.Status)
+            has_data = int(command.get("CommandDataSetType", _NO_DATA_SET)) != _NO_DATA_SET
+            if status == 0xFF00:
+                pending += 1
+                self._log_pending(command, has_data, pending)
+                if has_data and net.pending_handling is PendingDatasetHandling.IGNORE:
+                    # DCMTK -pi: the data PDVs are then misread as the next command
+                    self._abort_quietly()
+                    self._exhaust(responses)
+                    return MoveOutcome(None, Ending.ABORT, messages.COMMAND_PDV_EXPECTED, pending)
+                if net.cancel and pending == net.cancel:
+                    self._send_cancel(msg_id, context_id)
+                continue
+            self._log_final(command, raw, status)
+            return MoveOutcome(status, Ending.OPEN, None, pending)
+        return self._dimse_failure(pending)
+
+    def _next_raw(self) -> Any:
+        try:
+            return self._received.get(timeout=5)
+        except queue.Empty:
+            return None
+
+    @staticmethod
+    def _exhaust(responses: Any) -> None:
+        for _ in responses:
+            pass
+
+    def _abort_quietly(self) -> None:
+        if self.assoc is not None and self.assoc.is_established:
+            self.assoc.abort()
+
+    def _dimse_failure(self, pending: int) -> MoveOutcome:
+        if self._peer_released:
+            return MoveOutcome(None, Ending.PEER_RELEASED, messages.PEER_RELEASED, pending)
+        if self._peer_aborted:
+            return MoveOutcome(None, Ending.PEER_ABORTED, messages.PEER_ABORTED, pending)
+        if self.config.network.dimse_timeout is not None and not self._connection_closed():
+            return MoveOutcome(None, Ending.ABORT, messages.DIMSE_TIMEOUT, pending)
+        return MoveOutcome(None, Ending.PEER_ABORTED, messages.PEER_ABORTED, pending)
+
+    def _connection_closed(self) -> bool:
+        assoc = self.assoc
+        return assoc is not None and assoc.acse.is_aborted("a-p-abort")
+
+    def _log_pending(self, command: Any, has_data: bool, number: int) -> None:
+        where = f"({self.calling},{self.called})"
+        if any(tag in command for tag in _STATUS_DETAIL_TAGS):
+            logger.warning(
+                "DIMSE Warning: %s: moveUser: Pending with statusDetail, ignoring detail", where
+            )
+        if has_data:
+            logger.warning(
+                "DIMSE Warning: %s: moveUser: Status Pending, but DataSetType!=NULL", where
+            )
+            if self.config.network.pending_handling is PendingDatasetHandling.IGNORE:
+                logger.warning(
+                    "DIMSE Warning: %s: Assuming NO response identifiers are present", where
+                )
+            else:
+                logger.warning(
+                    "DIMSE Warning: %s: Reading but ignoring response identifier set", where
+                )
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.info("Received Move Response %d", number)
+            _log_lines(logging.DEBUG, _response_dump(command, has_data))
+        else:
+            logger.info("Received Move Response %d (Pending)", number)
+
+    def _log_final(self, command: Any, raw: Any, status: int) -> None:
+        has_data = int(command.get("CommandDataSetType", _NO_DATA_SET)) != _NO_DATA_SET
+        # DCMTK 3.6.2+: the status verdict comes before the final-response line (spec 6.5)
+        if messages.is_warning(status):
+            logger.warning(
+                "Move response with warning status (%s)", messages.move_status_short(status)
+            )
+        elif not messages.is_success_or_cancel(status):
+            logger.warning(
+                "Move response with error status (%s)", messages.move_status_short(status)
+            )
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.info("Received Final Move Response")
+            _log_lines(logging.DEBUG, _response_dump(command, has_data))
+            if has_data and raw.data_set is not None:
+                identifier = _decode_identifier(raw.data_set)
+                if identifier is not None:
+                    logger.debug("Response Identifiers:")
+                    _log_lines(logging.DEBUG, _dataset_lines(identifier, "Little Endian Explicit"))
+            detail = [tag for tag in _STATUS_DETAIL_TAGS if tag in command]
+            if detail:
+                from pydicom.dataset import Dataset
+
+                status_detail = Dataset()
+                for tag in detail:
+                    status_detail[tag] = command[tag]
+                logger.debug("Status Detail:")
+                _log_lines(logging.DEBUG, _dataset_lines(status_detail, "Little Endian Implicit"))
+        else:
+            logger.info("Received Final Move Response (%s)", messages.move_status_short(status))
+
+    def _send_cancel(self, msg_id: int, context_id: int) -> None:
+        assert self.assoc is not None
+        logger.info("Sending Cancel Request (MsgID %d, PresID %d)", msg_id, context_id)
+        if logger.isEnabledFor(logging.DEBUG):
+            _log_lines(logging.DEBUG, messages.cancel_request_dump(context_id, msg_id))
+        try:
+            self.assoc.send_c_cancel(msg_id, context_id=context_id)
+        except (ValueError, RuntimeError) as exc:
+            logger.error("Cancel Request Failed: %s", exc)
+
+    # ------------------------------------------------------------------ teardown
+
+    def release(self) -> None:
+        """A-RELEASE (``I: Releasing Association``); raises CloseAssociationError (rc 67)."""
+        assert self.assoc is not None
+        logger.info("Releasing Association")
+        if not self.assoc.is_established:
+            raise CloseAssociationError("Association Release Failed:\n" + messages.PEER_ABORTED)
+        self.assoc.release()
+        if not self.assoc.is_released:
+            raise CloseAssociationError("Association Release Failed:\n" + messages.PEER_ABORTED)
+
+    def abort(self) -> None:
+        """A-ABORT (``I: Aborting Association``)."""
+        assert self.assoc is not None
+        logger.info("Aborting Association")
+        if self.assoc.is_established:
+            self.assoc.abort()
+
+    def close(self, ending: Ending, abort_requested: bool) -> None:
+        """End the association the way DCMTK does after the last C-MOVE (spec 7.5)."""
+        if self.assoc is None:
+            return
+        if ending is Ending.OPEN:
+            if abort_requested:
+                self.abort()
+            else:
+                self.release()
+        elif ending is Ending.PEER_RELEASED:
+            logger.error("Protocol Error: Peer requested release (Aborting)")
+            self.abort()
+        elif ending is Ending.PEER_ABORTED:
+            logger.info("Peer Aborted Association")
+        else:
+            self.abort()
+
+    def shutdown(self) -> None:
+        """Make sure no association thread outlives the run (idempotent)."""
+        if self.assoc is not None and self.assoc.is_established:
+            self.assoc.abort()
+        ae = getattr(self, "_ae", None)
+        if ae is not None:
+            ae.shutdown()
+
+
+def _response_dump(command: Any, has_data: bool) -> list[str]:
+    counters = [
+        command.get(keyword)
+        for keyword in (
+            "NumberOfRemainingSuboperations",
+            "NumberOfCompletedSuboperations",
+            "NumberOfFailedSuboperations",
+            "NumberOfWarningSuboperations",
+        )
+    ]
+    return messages.move_response_dump(
+        int(command.get("MessageIDBeingRespondedTo", 0)),
+        str(command.get("AffectedSOPClassUID", "")) or None,
+        [None if c is None else int(c) for c in counters],
+        has_data,
+        int(command.get("Status", 0)),
+    )
+
+
+def _decode_identifier(data: Any) -> Dataset | None:
+    from pynetdicom.dsutils import decode
+
+    try:
+        data.seek(0)
+        return decode(data, False, True, False)
+    except Exception:  # noqa: BLE001 - a bad response identifier is only not shown
+        return None
+
+
+def _dataset_lines(ds: Dataset, ts_name: str) -> list[str]:
+    """dcmdump-style lines of ``ds`` via :mod:`movescu.dump` (the query stage's dumper)."""
+    try:
+        from movescu.dump import dataset_dump
+    except ImportError:  # pragma: no cover - until the dump module exists
+        return [
+            "",
+            "# Dicom-Data-Set",
+            f"# Used TransferSyntax: {ts_name}",
+            *str(ds).splitlines(),
+            "",
+        ]
+    dumped: Any = dataset_dump(ds, ts_name)
+    lines = dumped.splitlines() if isinstance(dumped, str) else list(dumped)
+    return lines

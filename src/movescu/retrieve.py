@@ -1,0 +1,176 @@
+"""The network stage of a run: identifiers in, C-MOVEs out, an exit code back.
+
+Owns the order of a retrieve (DCMTK movescu's ``main`` after option parsing):
+load the identifiers (a bad query file fails here, before any network
+traffic), start the co-hosted Storage SCP when ``+P`` is given, request the
+association, send one C-MOVE per identifier ``--repeat`` times each, wait for
+open sub-associations after every final response, release or abort, and turn
+the final statuses into DCMTK's exit codes (DECISIONS rule 3).  It does not
+parse options, configure logging or call ``sys.exit``: failures that end the
+program are raised as :mod:`movescu.errors` exceptions for ``main`` to report.
+
+This is also the library entry point: build a :class:`movescu.config.Config`
+and call :func:`run`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from movescu.config import Config
+from movescu.exit_codes import ExitCode
+from movescu.net import messages
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
+
+logger = logging.getLogger(__name__)
+
+#: DECISIONS rule 6: without ``-td``, wait at most this long (seconds) after a final
+#: response for sub-associations that are still open, then abort them.  A Move SCP
+#: sends its final response after its last C-STORE completed, so open
+#: sub-associations are normally only closing; 60 s matches pynetdicom's idle timer.
+SUB_ASSOCIATION_WAIT = 60.0
+
+
+class IdentifierLike(Protocol):
+    """What :func:`movescu.query.load_identifiers` returns per request."""
+
+    @property
+    def source(self) -> object: ...
+
+    @property
+    def dataset(self) -> Dataset: ...
+
+    @property
+    def transfer_syntax_name(self) -> str: ...
+
+
+def run(config: Config) -> ExitCode:
+    """Run the retrieve described by ``config``.
+
+    Parameters
+    ----------
+    config : Config
+        The complete, validated configuration (see :mod:`movescu.config`).
+
+    Returns
+    -------
+    ExitCode
+        ``NO_ERROR``; ``CMOVE_WARNING`` (68) when a final status was 0xB000 and no
+        error occurred; ``CMOVE_ERROR`` (69) when a final status was an error or a
+        C-MOVE failed at DIMSE level (timeout, abort, lost association).
+
+    Raises
+    ------
+    movescu.errors.MovescuError
+        ``InputFileError`` (22) for a bad query file, ``PrivilegeError`` (2) or
+        ``NetworkInitError`` (60) for the ``+P`` port, ``AssociationError`` (61),
+        ``AssociationParametersError`` (65), ``NoPresentationContextError`` (66),
+        ``CloseAssociationError`` (67).
+    """
+    from movescu.query import load_identifiers
+
+    identifiers = load_identifiers(config.query)
+    return retrieve(config, identifiers)
+
+
+def retrieve(config: Config, identifiers: Sequence[IdentifierLike]) -> ExitCode:
+    """Like :func:`run`, with the identifiers already loaded.
+
+    Parameters
+    ----------
+    config : Config
+        The run's configuration.
+    identifiers : sequence
+        Objects with ``source``, ``dataset`` and ``transfer_syntax_name``, one
+        C-MOVE each (``--repeat`` times), in order.
+
+    Returns
+    -------
+    ExitCode
+        As :func:`run`.
+    """
+    from movescu.net.scu import Ending, MoveAssociation
+
+    scp = _start_storage_scp(config)
+    session = MoveAssociation(config)
+    try:
+        session.open()
+        code = ExitCode.NO_ERROR
+        ending = Ending.OPEN
+        msg_id = 0
+        for identifier in identifiers:
+            for _ in range(max(config.network.repeat, 1)):
+                msg_id += 1
+                outcome = session.move(
+                    identifier.dataset,
+                    identifier.transfer_syntax_name,
+                    msg_id,
+                    str(identifier.source or ""),
+                )
+                _wait_for_sub_associations(scp, config)
+                if outcome.status is None:
+                    ending = outcome.ending
+                    _report_dimse_failure(outcome.condition or "", outcome.ending)
+                    code = ExitCode.CMOVE_ERROR
+                    break
+                code = _combine(code, outcome.status)
+            if ending is not Ending.OPEN:
+                break
+        session.close(ending, config.network.abort)
+        return code
+    finally:
+        session.shutdown()
+        if scp is not None:
+            scp.stop()
+
+
+def _combine(code: ExitCode, status: int) -> ExitCode:
+    """DCMTK 3.6.2+: 68 for a warning while still 0; 69 for an error, never lowered."""
+    if messages.is_success_or_cancel(status):
+        return code
+    if messages.is_warning(status):
+        return ExitCode.CMOVE_WARNING if code is ExitCode.NO_ERROR else code
+    return ExitCode.CMOVE_ERROR
+
+
+def _report_dimse_failure(condition: str, ending: object) -> None:
+    from movescu.net.scu import Ending
+
+    # DIMSE_NOVALIDPRESENTATIONCONTEXTID is returned before the request is sent:
+    # DCMTK's moveSCU logs nothing itself, only main's "Move SCU Failed".
+    if condition != messages.NO_VALID_CONTEXT:
+        logger.error("Move Request Failed: %s", condition)
+    if ending is Ending.ABORT:
+        logger.error("Move SCU Failed: %s", condition)
+
+
+def _start_storage_scp(config: Config) -> _StorageSCP | None:
+    if config.storage.port is None:
+        return None
+    from movescu.net.scp import StorageSCP
+
+    scp = StorageSCP(config)
+    # DCMTK binds the +P port at start-up, before the association is requested
+    scp.start()
+    return scp
+
+
+def _wait_for_sub_associations(scp: _StorageSCP | None, config: Config) -> None:
+    if scp is None:
+        return
+    timeout = config.network.dimse_timeout
+    limit = float(timeout) if timeout is not None else SUB_ASSOCIATION_WAIT
+    # stop() aborts whatever is still open and reports it (DECISIONS rule 6)
+    scp.wait_until_idle(limit)
+
+
+class _StorageSCP(Protocol):
+    def start(self) -> None: ...
+
+    def wait_until_idle(self, timeout: float | None) -> bool: ...
+
+    def stop(self) -> None: ...
