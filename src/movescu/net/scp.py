@@ -1,0 +1,394 @@
+"""The co-hosted Storage SCP (``+P``): accepts the C-MOVE sub-associations (spec 5).
+
+Owns our own pynetdicom AE for incoming associations: binding the port at
+start-up, negotiation (DCMTK's newest storage SOP classes + Verification, each
+with the ``+x…`` preference list), C-ECHO, C-STORE (via
+:func:`movescu.output.store.store_object`), DCMTK's log lines and ``RECV:``
+progress dots, thread-safe receive statistics, and a stop that never hangs
+(A-ABORT written on the socket ourselves).  Must not write files itself (the
+writer does) nor know about the C-MOVE association (retrieve does).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from movescu.config import Config, IPFamily
+from movescu.errors import NetworkInitError, PrivilegeError
+from movescu.net.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS, prefix_for
+from movescu.output.store import STATUS_SUCCESS, ReceivedDataSet, store_object
+
+if TYPE_CHECKING:
+    from pynetdicom.association import Association
+    from pynetdicom.events import Event
+    from pynetdicom.transport import ThreadedAssociationServer
+
+logger = logging.getLogger(__name__)
+progress_logger = logging.getLogger("movescu.progress")
+
+#: A-ABORT PDU: type 7, length 4, source 0 (service user), reason 0.
+A_ABORT_PDU = b"\x07\x00\x00\x00\x00\x04\x00\x00\x00\x00"
+C_STORE_RQ = 0x0001
+C_ECHO_RQ = 0x0030
+
+
+@dataclass(frozen=True)
+class ReceivedObject:
+    """One C-STORE as recorded in :class:`ReceiveStats`."""
+
+    path: str | None
+    sop_class_uid: str
+    sop_instance_uid: str
+    transfer_syntax: str
+    status: int
+
+
+@dataclass
+class ReceiveStats:
+    """Thread-safe counters of the Storage SCP."""
+
+    received: int = 0
+    stored: int = 0
+    failed: int = 0
+    bytes: int = 0
+    objects: list[ReceivedObject] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, obj: ReceivedObject, nbytes: int) -> None:
+        """Count one answered C-STORE (status 0 = stored/ignored, else failed)."""
+        with self._lock:
+            self.received += 1
+            self.bytes += nbytes
+            if obj.status == STATUS_SUCCESS:
+                self.stored += 1
+            else:
+                self.failed += 1
+            self.objects.append(obj)
+
+
+class _Monitor:
+    """Per-association PDU watcher: command decoding, progress dots, unexpected commands."""
+
+    def __init__(self, owner: StorageSCP, assoc: Association) -> None:
+        self.owner = owner
+        self.assoc = assoc
+        self.command = bytearray()
+        self.in_data = False
+
+    def on_pdu(self, pdu: Any) -> None:
+        for item in getattr(pdu, "presentation_data_value_items", []) or []:
+            data = item.presentation_data_value or b""
+            if not data:
+                continue
+            header, body = data[0], data[1:]
+            if header & 1:
+                self.command += body
+                if header & 2:
+                    self._command_complete(bytes(self.command))
+                    self.command.clear()
+            else:
+                self._data_fragment(last=bool(header & 2))
+
+    def _data_fragment(self, last: bool) -> None:
+        if progress_logger.getEffectiveLevel() != logging.INFO:
+            return
+        text = ("RECV: " if not self.in_data else "") + "." + ("\n" if last else "")
+        self.in_data = not last
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    def _command_complete(self, command: bytes) -> None:
+        fields = _decode_command(command)
+        field_value = fields.get(0x00000100, 0)
+        msg_id = fields.get(0x00000110, 0)
+        if field_value == C_STORE_RQ:
+            sop_class = str(fields.get(0x00000002, ""))
+            logger.info("Received Store Request (MsgID %s, %s)", msg_id, prefix_for(sop_class))
+        elif field_value == C_ECHO_RQ:
+            logger.info("Received Echo Request (MsgID %s)", msg_id)
+        else:
+            logger.error(
+                "Expected C-ECHO or C-STORE request but received DIMSE command 0x%04x",
+                field_value,
+            )
+            self.owner.abort_association(self.assoc)
+
+
+def _decode_command(command: bytes) -> dict[int, Any]:
+    """The few fields we need from an implicit VR LE command set."""
+    fields: dict[int, Any] = {}
+    pos = 0
+    while pos + 8 <= len(command):
+        group, elem, length = struct.unpack_from("<HHL", command, pos)
+        value = command[pos + 8 : pos + 8 + length]
+        tag = (group << 16) | elem
+        if tag in (0x00000100, 0x00000110) and length == 2:
+            fields[tag] = struct.unpack("<H", value)[0]
+        elif tag in (0x00000002, 0x00001000):
+            fields[tag] = value.rstrip(b"\0 ").decode("ascii", "replace")
+        pos += 8 + length
+    return fields
+
+
+def _register_unknown_sop_classes() -> None:
+    from pynetdicom import register_uid
+    from pynetdicom.service_class import StorageServiceClass
+    from pynetdicom.sop_class import uid_to_service_class
+
+    for uid, name in STORAGE_SOP_CLASSES:
+        if uid_to_service_class(uid) is not StorageServiceClass:
+            keyword = "".join(c for c in name if c.isalnum() or c == "_")
+            register_uid(uid, keyword, StorageServiceClass)
+
+
+class StorageSCP:
+    """The Storage SCP of one run; see the module docstring.
+
+    Parameters
+    ----------
+    config : Config
+        The run's configuration (``+P``, ``+x…``, ``-pdu``, ``-ta``, ``-td``,
+        ``-i4/-i6/-i0``, ``--ignore``, ``-up`` and the output options).
+    bind_address : str, optional
+        Address to bind (tests: ``127.0.0.1``); default all addresses of the family.
+    """
+
+    def __init__(self, config: Config, *, bind_address: str | None = None) -> None:
+        self.config = config
+        self.stats = ReceiveStats()
+        self._bind_address = bind_address
+        self._server: ThreadedAssociationServer | None = None
+        self._monitors: dict[int, _Monitor] = {}
+        self._temp_files: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self.port: int = config.storage.port or 0
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Bind the port and serve incoming associations in background threads.
+
+        Raises
+        ------
+        PrivilegeError
+            Port below 1024 without root (rc 2).
+        NetworkInitError
+            The port cannot be bound (rc 60).
+        """
+        port = self.config.storage.port or 0
+        if 0 < port < 1024 and hasattr(os, "geteuid") and os.geteuid() != 0:
+            raise PrivilegeError(f"cannot listen on port {port}, insufficient privileges")
+        ae = self._make_ae()
+        family = self.config.network.ip_family
+        address = self._bind_address or ("0.0.0.0" if family is IPFamily.IPV4 else "::")
+        from pynetdicom import evt
+
+        handlers = [
+            (evt.EVT_C_STORE, self._on_store),
+            (evt.EVT_C_ECHO, self._on_echo),
+            (evt.EVT_CONN_OPEN, self._on_conn_open),
+            (evt.EVT_PDU_RECV, self._on_pdu_recv),
+            (evt.EVT_CONN_CLOSE, self._on_conn_close),
+        ]
+        try:
+            self._server = ae.start_server((address, port), block=False, evt_handlers=handlers)
+        except OSError as exc:
+            raise NetworkInitError(
+                f"cannot create network: 0006:031c TCP Initialization Error: {exc.strerror or exc}"
+            ) from exc
+        self.port = int(self._server.server_address[1])
+
+    def _make_ae(self) -> Any:
+        from pynetdicom import AE, _config
+
+        from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
+        from movescu.net.contexts import accepted_transfer_syntaxes
+
+        _register_unknown_sop_classes()
+        _config.UNRESTRICTED_STORAGE_SERVICE = False
+        _config.STORE_RECV_CHUNKED_DATASET = True
+        self._install_temp_file_hook()
+        ae = AE(ae_title=self.config.network.ae_title[:16] or "MOVESCU")
+        ae.implementation_class_uid = IMPLEMENTATION_CLASS_UID
+        ae.implementation_version_name = IMPLEMENTATION_VERSION_NAME
+        ae.maximum_pdu_size = self.config.network.max_pdu
+        ae.acse_timeout = self.config.network.acse_timeout
+        ae.dimse_timeout = self.config.network.dimse_timeout
+        ae.network_timeout = self.config.network.dimse_timeout
+        ae.maximum_associations = 64
+        ae.require_called_aet = False
+        ae.require_calling_aet = []
+        syntaxes = accepted_transfer_syntaxes(self.config.storage.preferred_transfer_syntax)
+        for uid in [VERIFICATION_SOP_CLASS] + [uid for uid, _ in STORAGE_SOP_CLASSES]:
+            ae.add_supported_context(uid, syntaxes)
+        return ae
+
+    def _install_temp_file_hook(self) -> None:
+        """Make pynetdicom's chunked receive write its temporary files into ``-od``."""
+        import tempfile
+
+        from pynetdicom import dimse_messages
+
+        directory = str(self.config.output.directory)
+        temp_files = self._temp_files
+        lock = self._lock
+
+        def named_temporary_file(*args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("dir", directory)
+            kwargs.setdefault("prefix", ".movescu-recv-")
+            handle = tempfile.NamedTemporaryFile(*args, **kwargs)  # noqa: SIM115
+            with lock:
+                temp_files[handle.name] = threading.get_ident()
+            return handle
+
+        dimse_messages.NamedTemporaryFile = named_temporary_file  # type: ignore[attr-defined]
+
+    def wait_until_idle(self, timeout: float | None) -> bool:
+        """Wait until no sub-association is open.
+
+        Parameters
+        ----------
+        timeout : float or None
+            Seconds to wait at most; None waits as long as it takes.
+
+        Returns
+        -------
+        bool
+            True when idle, False when the timeout expired first.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.active_associations():
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def active_associations(self) -> list[Association]:
+        """Sub-associations currently open."""
+        if self._server is None:
+            return []
+        return [a for a in self._server.active_associations if a.is_alive()]
+
+    def stop(self) -> None:
+        """Abort open sub-associations, close the listening socket, remove leftovers."""
+        for assoc in self.active_associations():
+            # DCMTK reports a sub-association it has to give up like a -td expiry.
+            logger.error(
+                "DIMSE failure (aborting sub-association): "
+                "0006:0207 DIMSE No data available (timeout in non-blocking mode)"
+            )
+            self.abort_association(assoc)
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+        for assoc in list(server.active_associations if server else []):
+            assoc.join(timeout=2)
+        with self._lock:
+            leftovers = list(self._temp_files)
+            self._temp_files.clear()
+        for path in leftovers:
+            _remove(path)
+
+    def abort_association(self, assoc: Association) -> None:
+        """Write an A-ABORT PDU ourselves and shut the socket down (never blocks)."""
+        sock = getattr(getattr(assoc.dul, "socket", None), "socket", None)
+        if sock is None:
+            return
+        try:
+            sock.sendall(A_ABORT_PDU)
+        except OSError:
+            pass
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    # ------------------------------------------------------------------ events
+
+    def _on_conn_open(self, event: Event) -> None:
+        sock = getattr(getattr(event.assoc.dul, "socket", None), "socket", None)
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                pass
+        with self._lock:
+            self._monitors[id(event.assoc)] = _Monitor(self, event.assoc)
+
+    def _on_pdu_recv(self, event: Event) -> None:
+        monitor = self._monitors.get(id(event.assoc))
+        if monitor is not None and hasattr(event, "pdu"):
+            monitor.on_pdu(event.pdu)
+
+    def _on_conn_close(self, event: Event) -> None:
+        dul_ident = getattr(event.assoc.dul, "ident", None)
+        with self._lock:
+            self._monitors.pop(id(event.assoc), None)
+            stale = [p for p, ident in self._temp_files.items() if ident == dul_ident]
+            for path in stale:
+                del self._temp_files[path]
+        for path in stale:  # an aborted transfer leaves pynetdicom's temporary file
+            _remove(path)
+
+    def _on_echo(self, event: Event) -> int:
+        return STATUS_SUCCESS
+
+    def _on_store(self, event: Event) -> int:
+        request = event.request
+        context = event.context
+        path = getattr(request, "_dataset_path", None)
+        received = _received_from(request, context.transfer_syntax, event, path)
+        result = store_object(received, self.config.output, self.config.storage)
+        size = received.length if received.data is None else len(received.data)
+        self.stats.record(
+            ReceivedObject(
+                str(result.path) if result.path else None,
+                received.sop_class_uid,
+                received.sop_instance_uid,
+                received.transfer_syntax,
+                result.status,
+            ),
+            size,
+        )
+        if path is not None:
+            with self._lock:
+                self._temp_files.pop(str(path), None)
+        return result.status
+
+
+def _received_from(request: Any, transfer_syntax: str, event: Event, path: Any) -> ReceivedDataSet:
+    sop_class = str(request.AffectedSOPClassUID or "")
+    sop_instance = str(request.AffectedSOPInstanceUID or "")
+    calling = event.assoc.requestor.ae_title
+    if path is None:
+        data = request.DataSet.getvalue() if request.DataSet is not None else b""
+        return ReceivedDataSet(sop_class, sop_instance, transfer_syntax, calling, data=data)
+    with open(path, "rb") as fh:
+        head = fh.read(144)
+        meta_length = struct.unpack("<L", head[140:144])[0]
+        offset = 144 + meta_length
+        total = os.fstat(fh.fileno()).st_size
+    return ReceivedDataSet(
+        sop_class,
+        sop_instance,
+        transfer_syntax,
+        calling,
+        path=str(path),
+        offset=offset,
+        length=total - offset,
+    )
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

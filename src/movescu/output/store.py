@@ -1,0 +1,153 @@
+"""What happens to one received data set (spec 5.5): name it, encode it, write it, check it.
+
+Owns the decision flow of DCMTK's ``storeSCPCallback`` for a single C-STORE
+and maps failures to named DIMSE statuses: ``--ignore`` (receive, discard,
+0x0000), ``+B`` (exact received bytes + a meta header from the request, no
+checks) and normal mode (re-encoded per the output options, then the data
+set's SOP Class/Instance UIDs are compared with the request).  Must not touch
+the network: :mod:`movescu.net.scp` hands it the received bytes and sends the
+status it returns.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from movescu.config import OutputOptions, StorageOptions
+from movescu.output import encoding
+from movescu.output.naming import object_file_name
+from movescu.output.writer import FileRange, WriteError, output_path, write_object
+
+logger = logging.getLogger(__name__)
+
+#: C-STORE response statuses (PS3.4 B.2.3), as DCMTK's movescu uses them.
+STATUS_SUCCESS = 0x0000
+STATUS_OUT_OF_RESOURCES = 0xA700
+STATUS_DATASET_MISMATCH = 0xA900
+STATUS_CANNOT_UNDERSTAND = 0xC000
+
+
+@dataclass(frozen=True)
+class ReceivedDataSet:
+    """One received C-STORE data set and the request fields that describe it.
+
+    The data set bytes are either ``data`` (in memory) or ``length`` bytes of
+    the file ``path`` from ``offset`` (pynetdicom's chunked receive).
+    """
+
+    sop_class_uid: str
+    sop_instance_uid: str
+    transfer_syntax: str
+    calling_ae_title: str
+    data: bytes | None = None
+    path: str | None = None
+    offset: int = 0
+    length: int = 0
+
+    def source(self) -> encoding.Source:
+        """The data set bytes as an :class:`encoding.Source`."""
+        if self.data is not None:
+            return encoding.Source.from_bytes(self.data)
+        assert self.path is not None
+        return encoding.Source.from_file(self.path, self.offset, self.length)
+
+    def raw_chunks(self) -> list[bytes | FileRange]:
+        """The exact received bytes, without loading a file-backed data set."""
+        if self.data is not None:
+            return [self.data]
+        assert self.path is not None
+        return [FileRange(self.path, self.offset, self.length)]
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    """The outcome of :func:`store_object`."""
+
+    status: int
+    path: Path | None = None
+    nbytes: int = 0
+
+
+def store_object(
+    received: ReceivedDataSet, output: OutputOptions, storage: StorageOptions
+) -> StoreResult:
+    """Store (or discard) one received data set and return the C-STORE status.
+
+    Parameters
+    ----------
+    received : ReceivedDataSet
+        The data set and its request fields.
+    output : OutputOptions
+        ``-od``, ``+B``, ``+F/-F``, ``+t…``, ``+u/-u``, ``+g…``, ``+e/-e``, ``+p``, ``+cl``.
+    storage : StorageOptions
+        ``--ignore`` and ``-up``.
+
+    Returns
+    -------
+    StoreResult
+        The status to send and, when a file was written, its path and size.
+    """
+    if storage.ignore:
+        return StoreResult(STATUS_SUCCESS)
+    name = object_file_name(received.sop_class_uid, received.sop_instance_uid)
+    target = output_path(output.directory, name)
+    if output.bit_preserving:
+        return _store_bit_preserving(received, output, target)
+    return _store_normal(received, output, storage, target)
+
+
+def _store_bit_preserving(
+    received: ReceivedDataSet, output: OutputOptions, target: Path
+) -> StoreResult:
+    chunks: list[bytes | FileRange] = []
+    if output.write_file:
+        chunks.append(
+            encoding.encode_file_preamble_and_meta(
+                received.sop_class_uid,
+                received.sop_instance_uid,
+                received.transfer_syntax,
+                source_ae_title=received.calling_ae_title,
+                bit_preserving=True,
+            )
+        )
+    chunks.extend(received.raw_chunks())
+    try:
+        # DCMTK's +B mode never warns about an existing file (also 3.7.0).
+        nbytes = write_object(target, chunks, warn_existing=False)
+    except WriteError:
+        # DCMTK: "Store SCP Failed: 0006:020a DIMSE_storeProvider: Cannot create file"
+        logger.error(
+            "Store SCP Failed: 0006:020a DIMSE_storeProvider: Cannot create file: %s", target
+        )
+        return StoreResult(STATUS_OUT_OF_RESOURCES)
+    return StoreResult(STATUS_SUCCESS, target, nbytes)
+
+
+def _store_normal(
+    received: ReceivedDataSet, output: OutputOptions, storage: StorageOptions, target: Path
+) -> StoreResult:
+    try:
+        with received.source() as source:
+            dataset = encoding.parse_dataset(source, received.transfer_syntax)
+            chunks = encoding.encode_file(dataset, received.transfer_syntax, output)
+            nbytes = write_object(target, chunks)
+    except (WriteError, encoding.EncodingError) as exc:
+        logger.debug("write failed: %s", exc)
+        logger.error("cannot write DICOM file: %s", target)
+        return StoreResult(STATUS_OUT_OF_RESOURCES)
+    # DCMTK checks the data set only after the file was written, and keeps the file.
+    sop_class = encoding.find_uid(dataset, encoding.TAG_SOP_CLASS_UID)
+    sop_instance = encoding.find_uid(dataset, encoding.TAG_SOP_INSTANCE_UID)
+    if sop_class is None or sop_instance is None:
+        # DCMTK passes a null file name here: nothing follows "bad DICOM file: ".
+        logger.critical("bad DICOM file: ")
+        return StoreResult(STATUS_CANNOT_UNDERSTAND, target, nbytes)
+    if storage.uid_padding:
+        # -up: drop one trailing space (no visible effect: whitespace is already stripped)
+        sop_class = sop_class[:-1] if sop_class.endswith(" ") else sop_class
+        sop_instance = sop_instance[:-1] if sop_instance.endswith(" ") else sop_instance
+    if sop_class != received.sop_class_uid or sop_instance != received.sop_instance_uid:
+        return StoreResult(STATUS_DATASET_MISMATCH, target, nbytes)
+    return StoreResult(STATUS_SUCCESS, target, nbytes)

@@ -1,0 +1,168 @@
+"""Writing received objects to the output directory: the only code that creates files.
+
+Owns atomic writes: every object is written under a temporary name inside the
+output directory (same filesystem), given DCMTK's file mode (0666 & ~umask)
+and renamed onto its final name only when complete, so a failed or aborted
+object never leaves a file (DCMTK 3.6.2+ deletes partial files; we never
+create them).  No fsync: DCMTK does not sync either, and a crash leaves at most
+a hidden ``.movescu-*`` temporary file.  Must not encode DICOM: it writes the
+chunks :mod:`movescu.output.encoding` produces.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+#: prefix of our temporary files inside the output directory
+TEMP_PREFIX = ".movescu-"
+_COPY_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class FileRange:
+    """``length`` bytes of the file ``path`` starting at ``offset`` (copied, never loaded)."""
+
+    path: str
+    offset: int
+    length: int
+
+
+Chunk = bytes | bytearray | memoryview | FileRange
+
+
+class WriteError(OSError):
+    """The object could not be written (DCMTK: ``cannot write DICOM file``)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def _read_umask() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            match = re.search(r"^Umask:\s*([0-7]+)", status.read(), re.MULTILINE)
+        if match:
+            return int(match.group(1), 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)  # read-and-restore: racy only before threads exist
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_read_umask()
+
+
+def _copy_range(dst_fd: int, chunk: FileRange) -> None:
+    with open(chunk.path, "rb") as src:
+        src.seek(chunk.offset)
+        remaining = chunk.length
+        while remaining > 0:
+            block = src.read(min(_COPY_BLOCK, remaining))
+            if not block:
+                raise OSError(f"unexpected end of {chunk.path}")
+            _write_all(dst_fd, block)
+            remaining -= len(block)
+
+
+def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
+    view = memoryview(data).cast("B")
+    while view:
+        written = os.write(fd, view[:_COPY_BLOCK])
+        view = view[written:]
+
+
+def output_path(directory: Path, name: str) -> Path:
+    """The path of ``name`` inside ``directory`` (``-od .`` yields the bare name).
+
+    Parameters
+    ----------
+    directory : Path
+        The ``-od`` directory.
+    name : str
+        A sanitised file name.
+
+    Returns
+    -------
+    Path
+        The target path.
+    """
+    return Path(name) if str(directory) in ("", ".") else directory / name
+
+
+def write_object(target: Path, chunks: Iterable[Chunk], *, warn_existing: bool = True) -> int:
+    """Write ``chunks`` to ``target`` atomically.
+
+    Parameters
+    ----------
+    target : Path
+        Final path; its directory receives the temporary file.
+    chunks : iterable of bytes or FileRange
+        The file content in order (may be a generator: nothing is held in memory).
+    warn_existing : bool
+        Log DCMTK's ``DICOM file already exists, overwriting`` warning (normal mode).
+
+    Returns
+    -------
+    int
+        Bytes written.
+
+    Raises
+    ------
+    WriteError
+        On any failure; the temporary file is removed and ``target`` untouched.
+    """
+    directory = target.parent
+    if warn_existing and os.path.lexists(target):
+        logger.warning("DICOM file already exists, overwriting: %s", target)
+    try:
+        fd, temp = tempfile.mkstemp(dir=directory, prefix=TEMP_PREFIX, suffix=".part")
+    except OSError as exc:
+        raise WriteError(target, exc.strerror or str(exc)) from exc
+    total = 0
+    try:
+        try:
+            for chunk in chunks:
+                if isinstance(chunk, FileRange):
+                    _copy_range(fd, chunk)
+                    total += chunk.length
+                else:
+                    _write_all(fd, chunk)
+                    total += len(chunk)
+            os.fchmod(fd, _FILE_MODE)
+        finally:
+            os.close(fd)
+        os.replace(temp, target)
+    except BaseException as exc:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise WriteError(target, exc.strerror or str(exc)) from exc
+        raise
+    return total
+
+
+def remove_quietly(path: str | Path) -> None:
+    """Remove a leftover temporary file, ignoring errors.
+
+    Parameters
+    ----------
+    path : str or Path
+        File to remove.
+    """
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
