@@ -1,0 +1,216 @@
+"""Scanning the command line by DCMTK's rules, and reading the config file and environment.
+
+Owns (1) the scanner that turns the expanded argument list into option
+occurrences and parameters exactly like DCMTK's ``OFCommandLine::parseLine``, and
+(2) reading our additions' lower-precedence sources (``--config FILE`` and
+``MOVESCU_*`` environment variables) through configargparse, and (3) merging
+the sources by precedence (command line > environment > config file > default).
+
+It must not evaluate values or check conflicts (that is :mod:`movescu.cli.to_config`)
+and must not read ``os.environ``: the environment is passed in.  configargparse is
+imported only when a config file or a ``MOVESCU_*`` variable is present, so
+``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from movescu.cli.options import BY_LONG, BY_NAME, OPTIONS, Kind, Option
+from movescu.errors import UsageError
+
+COMMAND_LINE = "command line"
+ENVIRONMENT = "environment"
+CONFIG_FILE = "config file"
+
+#: options whose precedence is decided together: a higher source setting any of
+#: them replaces everything a lower source said about the log level
+_LOGGING_GROUP = frozenset({"--quiet", "--verbose", "--debug", "--log-level", "--log-config"})
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One option found in one source, with the values it consumed."""
+
+    option: Option
+    values: tuple[str, ...] = ()
+    source: str = COMMAND_LINE
+
+
+@dataclass(frozen=True)
+class Scan:
+    """The command line after scanning."""
+
+    occurrences: tuple[Occurrence, ...]
+    parameters: tuple[str, ...]
+    #: the arguments with every option in its long form (for ``--arguments``)
+    arguments: tuple[str, ...]
+
+    def has(self, long: str) -> bool:
+        return any(o.option.long == long for o in self.occurrences)
+
+
+def is_option(arg: str) -> bool:
+    """DCMTK's rule: at least 2 chars, starts with ``-``/``+``, 2nd char not a digit."""
+    return len(arg) >= 2 and arg[0] in "-+" and arg[1] not in "0123456789"
+
+
+def scan_arguments(args: Sequence[str]) -> Scan:
+    """Split expanded arguments into option occurrences and parameters.
+
+    Options are matched exactly (no abbreviations, no bundling, no ``--opt=value``,
+    ``--`` is unknown); an option consumes its values verbatim even when they look
+    like options; options and parameters may be interleaved.
+
+    Raises
+    ------
+    UsageError
+        ``Unknown option <arg>`` or ``Missing value for option <long>`` for the
+        first problem from the left (always printed, even with ``-q``).
+    """
+    occurrences: list[Occurrence] = []
+    parameters: list[str] = []
+    arguments: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if not is_option(arg):
+            parameters.append(arg)
+            arguments.append(arg)
+            continue
+        option = BY_NAME.get(arg)
+        if option is None:
+            raise UsageError(f"Unknown option {arg}", quiet_applies=False)
+        if index + option.values > len(args):
+            raise UsageError(f"Missing value for option {option.long}", quiet_applies=False)
+        values = tuple(args[index : index + option.values])
+        index += option.values
+        occurrences.append(Occurrence(option, values))
+        arguments.append(option.long)
+        arguments.extend(values)
+    return Scan(tuple(occurrences), tuple(parameters), tuple(arguments))
+
+
+# --------------------------------------------------------------------------- lower sources
+
+_SETTABLE = tuple(o for o in OPTIONS if o.kind is not Kind.EXCLUSIVE and o.long != "--config")
+
+
+def _dest(option: Option) -> str:
+    return option.key.replace("-", "_")
+
+
+def _make_reader() -> Any:
+    import configargparse
+
+    class Reader(configargparse.ArgParser):  # type: ignore[misc]
+        def error(self, message: str) -> Any:  # noqa: D102 - argparse hook
+            raise UsageError(message, quiet_applies=False)
+
+    reader = Reader(prog="movescu", add_help=False, allow_abbrev=False)
+    for option in _SETTABLE:
+        kwargs: dict[str, Any] = {"dest": _dest(option), "default": None}
+        if option.values == 0:
+            kwargs["action"] = "store_true"
+        elif option.long == "--key":
+            kwargs["action"] = "append"
+        elif option.values > 1:
+            kwargs["nargs"] = option.values
+        reader.add_argument(option.long, env_var=option.env_var, **kwargs)
+    return reader
+
+
+def _occurrences_from(namespace: Any, source: str) -> list[Occurrence]:
+    found: list[Occurrence] = []
+    for option in _SETTABLE:
+        value = getattr(namespace, _dest(option))
+        if value is None or value is False:
+            continue
+        if option.values == 0:
+            found.append(Occurrence(option, (), source))
+        elif option.long == "--key":
+            found.extend(Occurrence(option, (str(item),), source) for item in value)
+        elif isinstance(value, list):
+            found.append(Occurrence(option, tuple(str(item) for item in value), source))
+        else:
+            found.append(Occurrence(option, (str(value),), source))
+    return found
+
+
+def _config_path(scan: Scan, environ: Mapping[str, str]) -> str | None:
+    paths = [o.values[0] for o in scan.occurrences if o.option.long == "--config"]
+    if paths:
+        return paths[-1]
+    return environ.get(BY_LONG["--config"].env_var)
+
+
+def read_lower_sources(
+    scan: Scan, environ: Mapping[str, str]
+) -> tuple[list[Occurrence], list[Occurrence]]:
+    """Read the config file and the ``MOVESCU_*`` variables.
+
+    Returns
+    -------
+    (config_file, environment)
+        Occurrences from each source, in help order.
+
+    Raises
+    ------
+    UsageError
+        The config file cannot be read, holds an unknown key, or a value has the
+        wrong shape (e.g. a flag set to ``maybe``).
+    """
+    path = _config_path(scan, environ)
+    ours = {o.env_var for o in _SETTABLE}
+    env = {key: value for key, value in environ.items() if key in ours}
+    if path is None and not env:
+        return [], []
+    reader = _make_reader()
+    from_config: list[Occurrence] = []
+    if path is not None:
+        try:
+            with open(path, encoding="utf-8") as stream:
+                text = stream.read()
+        except (OSError, UnicodeDecodeError):
+            raise UsageError(f"Cannot open config file '{path}'", quiet_applies=False) from None
+        namespace, unknown = reader.parse_known_args(
+            args=[], env_vars={}, config_file_contents=text
+        )
+        if unknown:
+            key = unknown[0].lstrip("-").split("=", 1)[0]
+            raise UsageError(
+                f"Unknown setting '{key}' in config file '{path}'", quiet_applies=False
+            )
+        from_config = [
+            Occurrence(o.option, o.values, CONFIG_FILE)
+            for o in _occurrences_from(namespace, CONFIG_FILE)
+        ]
+    from_env: list[Occurrence] = []
+    if env:
+        namespace, _ = reader.parse_known_args(args=[], env_vars=env, config_file_contents="")
+        from_env = _occurrences_from(namespace, ENVIRONMENT)
+    return from_config, from_env
+
+
+def _precedence_key(option: Option) -> str:
+    if option.long in _LOGGING_GROUP:
+        return "logging"
+    return "block:" + option.block if option.block else option.long
+
+
+def merge_sources(*sources: Sequence[Occurrence]) -> list[Occurrence]:
+    """Merge occurrences, lowest precedence first, into one left-to-right list.
+
+    An option (or any member of an exclusive sub-group, or any logging option)
+    given by a higher source drops what lower sources said about it; what remains
+    is concatenated so that DCMTK's "rightmost wins" gives the higher source's
+    choice.
+    """
+    merged: list[Occurrence] = []
+    for level, occurrences in enumerate(sources):
+        decided = {_precedence_key(o.option) for higher in sources[level + 1 :] for o in higher}
+        merged.extend(o for o in occurrences if _precedence_key(o.option) not in decided)
+    return merged
