@@ -1,0 +1,65 @@
+"""Installing the package into a fresh venv: our ``movescu`` script wins over pynetdicom's.
+
+pynetdicom installs a ``movescu`` console script too.  pip installs the
+dependencies before the package that needs them, so our script, written last,
+replaces pynetdicom's.  This test checks that in a plain venv (no system site
+packages), then shows the recovery documented in docs/differences.md after
+pynetdicom was reinstalled on its own.  Slow (creates a venv, pip needs the
+package index): deselect with ``-m "not slow"``; CI runs it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).parents[2]
+
+
+def _run(args: list[str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def _script_output(venv: Path) -> str:
+    proc = _run([str(venv / "bin" / "movescu"), "--version"], timeout=60)
+    return proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("venv") / "env"
+    created = _run([sys.executable, "-m", "venv", str(path)], timeout=120)
+    assert created.returncode == 0, created.stderr
+    installed = _run([str(path / "bin" / "python"), "-m", "pip", "install", "-q", str(REPO)])
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    return path
+
+
+def test_our_movescu_script_is_installed_over_pynetdicoms(venv: Path) -> None:
+    assert (venv / "bin" / "movescu").is_file()
+    output = _script_output(venv)
+    assert output.startswith("$movescu: movescu v"), output
+    assert "clone of DCMTK movescu v3.6.7" in output
+    pip_show = _run([str(venv / "bin" / "python"), "-m", "pip", "show", "pynetdicom"], timeout=60)
+    assert pip_show.returncode == 0  # pynetdicom is there, its script was replaced
+
+
+def test_recovery_after_pynetdicom_reinstall(venv: Path) -> None:
+    python = str(venv / "bin" / "python")
+    reinstall = _run(
+        [python, "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", "pynetdicom"]
+    )
+    assert reinstall.returncode == 0, reinstall.stderr
+    assert not _script_output(venv).startswith("$movescu:")  # pynetdicom's script again
+    recover = _run(
+        [python, "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", str(REPO)]
+    )
+    assert recover.returncode == 0, recover.stderr
+    assert _script_output(venv).startswith("$movescu: movescu v")
