@@ -664,15 +664,10 @@ def _emit(head: bytes, pieces: list[_Piece], deflated: bool, level: int) -> Iter
         yield from _expand(pieces)
         return
     # +td/+cl: raw deflate (window bits -15, memLevel 8) like DCMTK's zlib stream
+    # (no even-length padding of the stream: DCMTK 3.6.7 writes it as zlib ends it)
     compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS, 8)
-    size = 0
     for data in _read_all(pieces):
         out = compressor.compress(data)
-        size += len(out)
         if out:
             yield out
-    tail = compressor.flush()
-    size += len(tail)
-    if size % 2:
-        tail += b"\0"  # DCMTK pads the deflated stream to an even length
-    yield tail
+    yield compressor.flush()
