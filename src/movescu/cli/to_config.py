@@ -182,12 +182,15 @@ def evaluate_logging(options: Options) -> LoggingOptions:
 
 
 def print_arguments(program: str, arguments: Sequence[str]) -> None:
-    """``--arguments``: DCMTK prints it whatever the log level (two INFO lines)."""
+    """``--arguments``: DCMTK prints it whatever the log level, as one INFO message.
+
+    The message ends with a newline, like DCMTK's, so the default layout shows a
+    final ``I: `` line and a ``-lc`` SimpleLayout an empty line.
+    """
     shown = "".join(f"'{arg}' " for arg in arguments if arg)
-    text = f"calling '{program}' with {len(arguments)} arguments: {shown}"
-    for line in (text, ""):
-        record = logger.makeRecord(logger.name, logging.INFO, __file__, 0, line, (), None)
-        logger.handle(record)  # handle() skips the level check, as DCMTK does here
+    text = f"calling '{program}' with {len(arguments)} arguments: {shown}\n"
+    record = logger.makeRecord(logger.name, logging.INFO, __file__, 0, text, (), None)
+    logger.handle(record)  # handle() skips the level check, as DCMTK does here
 
 
 # --------------------------------------------------------------------------- step 4
