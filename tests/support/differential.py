@@ -118,7 +118,8 @@ def compare_files(
     for key in sorted(keys):
         if meta_a.get(key) != meta_b.get(key):
             problems.append(
-                f"meta ({key >> 16:04x},{key & 0xFFFF:04x}): {meta_a.get(key)!r} != {meta_b.get(key)!r}"
+                f"meta ({key >> 16:04x},{key & 0xFFFF:04x}): "
+                f"{meta_a.get(key)!r} != {meta_b.get(key)!r}"
             )
     if ignore_trailing_padding:
         ts = meta_b.get(0x00020010, b"")
@@ -128,12 +129,13 @@ def compare_files(
         body_b = strip_trailing_padding(body_b, explicit, little)
     if body_a != body_b:
         at = next(
-            (i for i, (x, y) in enumerate(zip(body_a, body_b)) if x != y),
+            (i for i, (x, y) in enumerate(zip(body_a, body_b, strict=False)) if x != y),
             min(len(body_a), len(body_b)),
         )
         problems.append(
             f"data set differs at byte {at} (sizes {len(body_a)} vs {len(body_b)}): "
-            f"ours {body_a[max(0, at - 16) : at + 24]!r} dcmtk {body_b[max(0, at - 16) : at + 24]!r}"
+            f"ours {body_a[max(0, at - 16) : at + 24]!r} "
+            f"dcmtk {body_b[max(0, at - 16) : at + 24]!r}"
         )
     return problems
 
