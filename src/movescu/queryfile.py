@@ -1,0 +1,224 @@
+"""Reading one query file as DCMTK's ``DcmFileFormat::loadFile`` would.
+
+Owns the decision "is this a readable DICOM data set?" and DCMTK's error texts
+for files that are not (``End of stream`` for an empty file, ``I/O suspension or
+premature end of stream`` for a truncated or non-DICOM one, ``Invalid stream``
+for a truncation inside a sequence).  pydicom alone is too lenient (it reads an
+empty or a text file as a data set), so the raw bytes are first walked element
+by element; then pydicom parses them.  Accepts files with or without meta
+header and raw implicit/explicit VR data sets (encoding auto-detected as DCMTK
+does).  Must not merge keys or talk to the network (see :mod:`movescu.query`).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import struct
+import warnings
+import zlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from movescu.dump import transfer_syntax_name
+from movescu.errors import InputFileError
+
+if TYPE_CHECKING:
+    from pydicom import Dataset
+
+logger = logging.getLogger(__name__)
+
+PREMATURE = "I/O suspension or premature end of stream"
+INVALID = "Invalid stream"
+END_OF_STREAM = "End of stream"
+
+_LONG_VRS = frozenset(b"OB OD OF OL OV OW SQ UC UN UR UT SV UV".split())
+_VRS = _LONG_VRS | frozenset(
+    b"AE AS AT CS DA DS DT FL FD IS LO LT PN SH SL SS ST TM UI UL US".split()
+)
+_UNDEFINED = 0xFFFFFFFF
+_DEFLATED = "1.2.840.10008.1.2.1.99"
+_ENCODING_NAMES = {
+    (True, True): "Little Endian Implicit",
+    (False, True): "Little Endian Explicit",
+    (False, False): "Big Endian Explicit",
+    (True, False): "Little Endian Implicit",
+}
+
+
+class _Truncated(Exception):
+    """The walk ran past the end of the data; ``args[0]`` is DCMTK's error text."""
+
+
+def _name(tag: int) -> str:
+    from pydicom.datadict import keyword_for_tag
+
+    return keyword_for_tag(tag) or "Unknown Tag & Data"
+
+
+def _is_sequence(tag: int) -> bool:
+    from pydicom.datadict import dictionary_VR
+
+    try:
+        return bool(dictionary_VR(tag) == "SQ")
+    except KeyError:
+        return False
+
+
+class _Walker:
+    """Walks the elements of a data set to find truncations (no values are decoded)."""
+
+    def __init__(self, data: bytes, implicit: bool, little: bool) -> None:
+        self.data = data
+        self.implicit = implicit
+        self.order = "<" if little else ">"
+
+    def _unpack(self, fmt: str, pos: int) -> tuple[int, ...]:
+        size = struct.calcsize(self.order + fmt)
+        if pos + size > len(self.data):
+            raise _Truncated(PREMATURE)
+        return struct.unpack_from(self.order + fmt, self.data, pos)
+
+    def walk(self, pos: int, end: int, depth: int) -> int:
+        """Walk elements in [pos, end) (end None-like = len); return the position reached."""
+        while pos < end:
+            group, element = self._unpack("HH", pos)
+            tag = (group << 16) | element
+            if group == 0xFFFE:
+                (length,) = self._unpack("L", pos + 4)
+                pos += 8
+                if element in (0xE00D, 0xE0DD):
+                    return pos  # delimiter of an undefined-length item / sequence
+                pos = self._item(pos, length, depth)
+                continue
+            vr = b""
+            if self.implicit:
+                (length,) = self._unpack("L", pos + 4)
+                pos += 8
+            else:
+                vr = self.data[pos + 4 : pos + 6]
+                if vr in _LONG_VRS:
+                    (length,) = self._unpack("L", pos + 8)
+                    pos += 12
+                else:
+                    (length,) = self._unpack("H", pos + 6)
+                    pos += 8
+            if length == _UNDEFINED:
+                pos = self.walk(pos, len(self.data), depth + 1)
+                continue
+            if length % 2:
+                logger.warning("DcmItem: Length of element (%04x,%04x) is odd", group, element)
+            remaining = len(self.data) - pos
+            if length > remaining:
+                self._too_large(tag, length, remaining, depth)
+            if vr == b"SQ" or (self.implicit and _is_sequence(tag)):
+                self.walk(pos, pos + length, depth + 1)
+            pos += length
+        return pos
+
+    def _item(self, pos: int, length: int, depth: int) -> int:
+        if length == _UNDEFINED:
+            return self.walk(pos, len(self.data), depth + 1)
+        self.walk(pos, min(pos + length, len(self.data)), depth + 1)
+        if pos + length > len(self.data):
+            raise _Truncated(INVALID)
+        return pos + length
+
+    def _too_large(self, tag: int, length: int, remaining: int, depth: int) -> None:
+        text = f"DcmElement: {_name(tag)} ({tag >> 16:04x},{tag & 0xFFFF:04x}) larger ({length})"
+        if depth == 0:
+            logger.error("%s than remaining bytes in file", text)
+            raise _Truncated(PREMATURE)
+        logger.error(
+            "%s than remaining bytes (%d) in file, premature end of stream", text, remaining
+        )
+        raise _Truncated(INVALID)
+
+
+def _meta_end(data: bytes, pos: int) -> tuple[int, str | None]:
+    """Walk the (explicit VR little endian) group 0002; return its end and the TS UID."""
+    walker = _Walker(data, implicit=False, little=True)
+    ts_uid: str | None = None
+    start = pos
+    while pos + 2 <= len(data) and struct.unpack_from("<H", data, pos)[0] == 0x0002:
+        end = walker.walk(pos, pos + 1, 0)  # one element
+        (element,) = struct.unpack_from("<H", data, pos + 2)
+        if element == 0x0010:
+            header = 12 if data[pos + 4 : pos + 6] in _LONG_VRS else 8
+            ts_uid = data[pos + header : end].decode("ascii", "replace").strip("\0 ")
+        pos = end
+    if pos == start and pos >= len(data):
+        raise _Truncated(PREMATURE)
+    return pos, ts_uid
+
+
+def _detect(data: bytes, pos: int) -> tuple[bool, bool]:
+    """DCMTK's guess for a data set without meta header: (implicit, little endian)."""
+    if len(data) - pos < 8:
+        raise _Truncated(PREMATURE)
+    explicit = data[pos + 4 : pos + 6] in _VRS
+    group_le = struct.unpack_from("<H", data, pos)[0]
+    group_be = struct.unpack_from(">H", data, pos)[0]
+    return not explicit, not (explicit and group_le > group_be)
+
+
+def check_structure(data: bytes) -> tuple[bytes, str]:
+    """Validate the raw file; return the data set bytes to parse and DCMTK's TS name.
+
+    Raises ``_Truncated`` with DCMTK's error text.
+    """
+    if not data:
+        raise _Truncated(END_OF_STREAM)
+    pos, ts_uid = 0, None
+    if len(data) >= 132 and data[128:132] == b"DICM":
+        pos, ts_uid = _meta_end(data, 132)
+    elif len(data) >= 2 and struct.unpack_from("<H", data, 0)[0] == 0x0002:
+        pos, ts_uid = _meta_end(data, 0)
+    body = data[pos:]
+    if ts_uid == _DEFLATED:
+        try:
+            body = zlib.decompress(body, -15)
+        except zlib.error:
+            raise _Truncated(INVALID) from None
+    if ts_uid is not None:
+        implicit, little = ts_uid == "1.2.840.10008.1.2", ts_uid != "1.2.840.10008.1.2.2"
+        name = transfer_syntax_name(ts_uid)
+    elif body:
+        implicit, little = _detect(body, 0)
+        name = _ENCODING_NAMES[(implicit, little)]
+    else:
+        return body, _ENCODING_NAMES[(False, True)]
+    _Walker(body, implicit, little).walk(0, len(body), 0)
+    return body, name
+
+
+def read_query_file(path: Path) -> tuple[Dataset, str]:
+    """Read a query file's data set (meta header discarded) and its TS name.
+
+    Raises
+    ------
+    InputFileError
+        ``bad DICOM file: <name>: <error text>``.
+    """
+    from pydicom import Dataset, dcmread
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"bad DICOM file: {path}: {exc.strerror or exc}") from None
+    try:
+        _body, name = check_structure(data)
+    except _Truncated as exc:
+        raise InputFileError(f"bad DICOM file: {path}: {exc.args[0]}") from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parsed = dcmread(io.BytesIO(data), force=True)
+            dataset = Dataset()
+            for element in parsed:  # converts raw elements while the encoding is known
+                dataset.add(element)
+            for _ in dataset.iterall():
+                pass
+    except Exception as exc:  # pydicom raises many types for malformed data
+        raise InputFileError(f"bad DICOM file: {path}: {INVALID} ({exc})") from None
+    return dataset, name
