@@ -127,7 +127,9 @@ def write_collection(
                     path = directory / f"obj{count:04d}.dcm"
                     ds.save_as(path, enforce_file_format=True)
                     made.append(
-                        Instance(path, patient_id, study_uid, series_uid, sop_class, ds.SOPInstanceUID)
+                        Instance(
+                            path, patient_id, study_uid, series_uid, sop_class, ds.SOPInstanceUID
+                        )
                     )
     return Collection(tuple(made))
 

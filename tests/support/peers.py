@@ -67,9 +67,8 @@ def running_process(
             deadline = time.monotonic() + timeout
             while not ready():
                 if proc.poll() is not None:
-                    raise RuntimeError(
-                        f"{argv[0]} exited with {proc.returncode}: {log_path.read_text(errors='replace')}"
-                    )
+                    output = log_path.read_text(errors="replace")
+                    raise RuntimeError(f"{argv[0]} exited with {proc.returncode}: {output}")
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{argv[0]} not ready after {timeout} s")
                 time.sleep(0.05)

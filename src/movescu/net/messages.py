@@ -29,6 +29,20 @@ UID_NAMES: dict[str, str] = {
 }
 
 
+#: dcmdump's "# Used TransferSyntax:" names
+TS_DUMP_NAMES: dict[str, str] = {
+    contexts.IMPLICIT_LE: "Little Endian Implicit",
+    contexts.EXPLICIT_LE: "Little Endian Explicit",
+    contexts.EXPLICIT_BE: "Big Endian Explicit",
+    contexts.DEFLATED_LE: "Deflated Explicit VR Little Endian",
+}
+
+
+def ts_dump_name(uid: str) -> str:
+    """The name dcmdump prints for a transfer syntax (``Unknown Transfer Syntax`` else)."""
+    return TS_DUMP_NAMES.get(uid, "Unknown Transfer Syntax")
+
+
 def uid_name(uid: str) -> str:
     """``=Name`` for a known UID (as DCMTK's association dump prints it), else the UID."""
     name = UID_NAMES.get(uid)
@@ -121,7 +135,10 @@ def is_success_or_cancel(status: int) -> bool:
 PEER_ABORTED = "0006:0317 Peer aborted Association (or never connected)"
 DIMSE_TIMEOUT = "0006:0207 DIMSE No data available (timeout in non-blocking mode)"
 NO_VALID_CONTEXT = "0006:0208 DIMSE No valid Presentation Context ID"
-COMMAND_PDV_EXPECTED = "0006:020f DIMSE: Command PDV Expected"
+#: what DCMTK 3.6.7 reports when -pi misreads a pending response's data set as a command
+COMMAND_READ_FAILED = (
+    "0006:020d DIMSE: receiveCommand: cmdSet->read() Failed\n0001:0004 Invalid stream"
+)
 INAPPROPRIATE_DATA = "0006:0202 DIMSE Inappropriate data for message"
 PEER_RELEASED = "0006:0319 DUL Peer Requested Release"
 
@@ -301,17 +318,5 @@ def move_response_dump(
         _field("Warning Suboperations", warning),
         _field("Data Set", "present" if data_set else "none"),
         _field("DIMSE Status", move_status_long(status)),
-        _END,
-    ]
-
-
-def cancel_request_dump(context_id: int, msg_id: int) -> list[str]:
-    """``DIMSE_dumpMessage`` for the outgoing C-CANCEL-RQ."""
-    return [
-        _BEGIN["OUTGOING"],
-        _field("Message Type", "C-CANCEL RQ"),
-        _field("Presentation Context ID", context_id),
-        _field("Message ID Being Responded To", msg_id),
-        _field("Data Set", "none"),
         _END,
     ]

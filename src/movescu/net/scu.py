@@ -164,6 +164,8 @@ class MoveAssociation:
         self._peer_aborted = False
         self._peer_released = False
         self._rejection: tuple[int, int, int] | None = None
+        self._ac_received = False
+        self._move_ts = contexts.EXPLICIT_LE
 
     # ------------------------------------------------------------------ association
 
@@ -239,6 +241,9 @@ class MoveAssociation:
                     ["Association Rejected:", *messages.rejection_lines(result, source, reason)]
                 )
             )
+        if not assoc.is_established and self._ac_received:
+            # pynetdicom aborts when no context was accepted; DCMTK just closes
+            raise NoPresentationContextError("No Acceptable Presentation Contexts")
         if not assoc.is_established:
             if capture.text is not None:
                 condition = messages.tcp_error(capture.text)
@@ -305,7 +310,9 @@ class MoveAssociation:
         from pynetdicom import pdu
 
         received = event.pdu
-        if isinstance(received, pdu.A_ASSOCIATE_RJ):
+        if isinstance(received, pdu.A_ASSOCIATE_AC):
+            self._ac_received = True
+        elif isinstance(received, pdu.A_ASSOCIATE_RJ):
             self._rejection = (
                 received.result or 0,
                 received.source or 0,
@@ -354,6 +361,7 @@ class MoveAssociation:
         if move_context is None:
             return MoveOutcome(None, Ending.ABORT, messages.NO_VALID_CONTEXT)
         destination = self.config.network.effective_move_destination
+        self._move_ts = str(move_context.transfer_syntax[0])
         if logger.isEnabledFor(logging.DEBUG):
             logger.info("Sending Move Request")
             _log_lines(
@@ -393,14 +401,14 @@ class MoveAssociation:
         net = self.config.network
         pending = 0
         for status_ds, _identifier in responses:
-            raw = self._next_raw()
-            if "Status" not in status_ds or raw is None:
-                self._exhaust(responses)
+            raw = self._next_raw() if "Status" in status_ds else None
+            if raw is None:
+                responses.close()
                 return self._dimse_failure(pending)
             command = raw.command_set
             got_id = int(command.get("MessageIDBeingRespondedTo", msg_id))
             if got_id != msg_id:
-                self._abort_quietly()
+                responses.close()
                 return MoveOutcome(
                     None, Ending.ABORT, messages.unexpected_msg_id(got_id, msg_id), pending
                 )
@@ -411,9 +419,8 @@ class MoveAssociation:
                 self._log_pending(command, has_data, pending)
                 if has_data and net.pending_handling is PendingDatasetHandling.IGNORE:
                     # DCMTK -pi: the data PDVs are then misread as the next command
-                    self._abort_quietly()
-                    self._exhaust(responses)
-                    return MoveOutcome(None, Ending.ABORT, messages.COMMAND_PDV_EXPECTED, pending)
+                    responses.close()
+                    return MoveOutcome(None, Ending.ABORT, messages.COMMAND_READ_FAILED, pending)
                 if net.cancel and pending == net.cancel:
                     self._send_cancel(msg_id, context_id)
                 continue
@@ -422,19 +429,11 @@ class MoveAssociation:
         return self._dimse_failure(pending)
 
     def _next_raw(self) -> Any:
+        # EVT_DIMSE_RECV runs before pynetdicom queues the response: it is already here
         try:
-            return self._received.get(timeout=5)
+            return self._received.get(timeout=1)
         except queue.Empty:
             return None
-
-    @staticmethod
-    def _exhaust(responses: Any) -> None:
-        for _ in responses:
-            pass
-
-    def _abort_quietly(self) -> None:
-        if self.assoc is not None and self.assoc.is_established:
-            self.assoc.abort()
 
     def _dimse_failure(self, pending: int) -> MoveOutcome:
         if self._peer_released:
@@ -488,10 +487,11 @@ class MoveAssociation:
             logger.info("Received Final Move Response")
             _log_lines(logging.DEBUG, _response_dump(command, has_data))
             if has_data and raw.data_set is not None:
-                identifier = _decode_identifier(raw.data_set)
+                identifier = _decode_identifier(raw.data_set, self._move_ts)
                 if identifier is not None:
                     logger.debug("Response Identifiers:")
-                    _log_lines(logging.DEBUG, _dataset_lines(identifier, "Little Endian Explicit"))
+                    ts_name = messages.ts_dump_name(self._move_ts)
+                    _log_lines(logging.DEBUG, _dataset_lines(identifier, ts_name))
             detail = [tag for tag in _STATUS_DETAIL_TAGS if tag in command]
             if detail:
                 from pydicom.dataset import Dataset
@@ -507,8 +507,6 @@ class MoveAssociation:
     def _send_cancel(self, msg_id: int, context_id: int) -> None:
         assert self.assoc is not None
         logger.info("Sending Cancel Request (MsgID %d, PresID %d)", msg_id, context_id)
-        if logger.isEnabledFor(logging.DEBUG):
-            _log_lines(logging.DEBUG, messages.cancel_request_dump(context_id, msg_id))
         try:
             self.assoc.send_c_cancel(msg_id, context_id=context_id)
         except (ValueError, RuntimeError) as exc:
@@ -578,12 +576,14 @@ def _response_dump(command: Any, has_data: bool) -> list[str]:
     )
 
 
-def _decode_identifier(data: Any) -> Dataset | None:
+def _decode_identifier(data: Any, transfer_syntax: str) -> Dataset | None:
+    from pydicom.uid import UID
     from pynetdicom.dsutils import decode
 
+    ts = UID(transfer_syntax)
     try:
         data.seek(0)
-        return decode(data, False, True, False)
+        return decode(data, ts.is_implicit_VR, ts.is_little_endian, ts.is_deflated)
     except Exception:  # noqa: BLE001 - a bad response identifier is only not shown
         return None
 
