@@ -119,6 +119,10 @@ class _Monitor:
                 "Expected C-ECHO or C-STORE request but received DIMSE command 0x%04x",
                 field_value,
             )
+            # DCMTK subOpSCP: cond = DIMSE_BADCOMMANDTYPE, logged, then A-ABORT
+            logger.error(
+                "DIMSE failure (aborting sub-association): 0006:0201 DIMSE Bad command type"
+            )
             self.owner.abort_association(self.assoc)
 
 

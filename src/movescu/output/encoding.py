@@ -17,6 +17,7 @@ block).  pydicom is used only for its data dictionary (VRs of implicit data).
 
 from __future__ import annotations
 
+import logging
 import mmap
 import struct
 import zlib
@@ -27,6 +28,8 @@ from types import TracebackType
 from movescu.config import GroupLength, LengthEncoding, OutputOptions, WriteTransferSyntax
 from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
 from movescu.output.writer import Chunk, FileRange
+
+logger = logging.getLogger(__name__)
 
 IMPLICIT_LE = "1.2.840.10008.1.2"
 EXPLICIT_LE = "1.2.840.10008.1.2.1"
@@ -237,6 +240,9 @@ class _Parser:
                 self.implicit, self.order = saved
                 return Element(tag, "SQ", items=items), pos
             raise EncodingError("undefined length in a non-sequence element")
+        if length % 2:
+            # dcmdata's parser warning, in its wording
+            logger.warning("DcmItem: Length of element %s is odd", _tag_text(tag))
         element = Element(tag, vr, self.value(pos, length))
         if tag in (0x00280100, 0x00280103) and length == 2 and element.value.data:
             self.context[tag] = struct.unpack(self.order + "H", element.value.data)[0]
@@ -332,6 +338,16 @@ def find_uid(elements: list[Element], tag: int) -> str | None:
     return None
 
 
+def _tag_text(tag: int) -> str:
+    return f"({tag >> 16:04x},{tag & 0xFFFF:04x})"
+
+
+def _keyword(tag: int) -> str:
+    from pydicom.datadict import keyword_for_tag
+
+    return keyword_for_tag(tag) or "Unknown Tag & Data"
+
+
 def _clean_uid(data: bytes) -> bytes:
     # DCMTK's automatic input correction removes all whitespace from UI values.
     return data.rstrip(b"\0").translate(None, _WHITESPACE)
@@ -399,7 +415,15 @@ def _value_pieces(element: Element, plan: _Plan) -> tuple[list[_Piece], int]:
         return pieces, value.length + value.length % 2
     data = value.data
     if vr == "UI":
-        data = _clean_uid(data)
+        cleaned = _clean_uid(data)
+        if b" " in data.rstrip(b"\0") and cleaned != data.rstrip(b"\0"):
+            logger.warning(
+                "DcmUniqueIdentifier: Element %s %s contains one or more space characters, "
+                "which were removed",
+                _keyword(element.tag),
+                _tag_text(element.tag),
+            )
+        data = cleaned
     if len(data) % 2:
         data += b" " if vr in _STRING_VRS else b"\0"
     if swap > 1 and len(data) % swap == 0:
