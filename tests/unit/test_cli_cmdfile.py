@@ -54,3 +54,10 @@ def test_missing_command_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 def test_directory_gives_no_tokens(tmp_path: Path) -> None:
     assert expand_command_files([f"@{tmp_path}", "x"]) == ["x"]
+
+
+def test_carriage_returns_inside_quotes_are_kept(tmp_path: Path) -> None:
+    # DCMTK reads the file byte by byte: no newline translation
+    path = tmp_path / "cmd"
+    path.write_bytes(b'"a\rb" c\r\nd "e\r\nf"')
+    assert expand_command_files([f"@{path}"]) == ["a\rb", "c", "d", "e\r\nf"]

@@ -73,7 +73,7 @@ def expand_command_files(args: Sequence[str]) -> list[str]:
         if len(arg) > 1 and arg.startswith("@"):
             name = arg[1:]
             try:
-                with open(name, encoding="utf-8", errors="surrogateescape") as stream:
+                with open(name, encoding="utf-8", errors="surrogateescape", newline="") as stream:
                     text = stream.read()
             except IsADirectoryError:
                 # DCMTK's stream opens a directory and reads nothing from it (3.6.7 run).
