@@ -10,6 +10,7 @@ are compared from the second line on.
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -60,11 +61,12 @@ def run_ours(
 
 
 def _tail(text: str) -> list[str]:
-    """Everything after the header line (the only line that differs by design)."""
-    lines = text.splitlines()
-    if lines and lines[0].startswith("$"):
-        return lines[1:]
-    return lines
+    """The output without header lines (the only lines that differ by design)."""
+    return [
+        line
+        for line in text.splitlines()
+        if not (line.startswith("$dcmtk: movescu v") or line.startswith("$movescu: movescu v"))
+    ]
 
 
 @pytest.fixture
@@ -280,3 +282,70 @@ def test_version_via_python_m(workdir: Path) -> None:
     assert ours.returncode == 0 and ours.stderr == ""
     assert ours.stdout.startswith("$movescu: movescu v")
     assert "DCMTK movescu v3.6.7" in ours.stdout and "pynetdicom" in ours.stdout
+
+
+_FUZZ_VALUES = ["0", "1", "-1", "5", "9", "10", "4096", "x", "", "0x10", "-k", "+B", "104"]
+_FUZZ_VALUES += ["65536", "info", "fatal", "warn", "bogus", "010", " -3"]
+
+
+def _random_command_lines(seed: int, count: int) -> list[list[str]]:
+    """Random mixes of DCMTK's options, values and parameters (never -k or files).
+
+    Without -k and query files every line ends in a command-line error at the
+    latest, so DCMTK never reaches the network.
+    """
+    from movescu.cli.options import OPTIONS
+
+    options = [
+        o
+        for o in OPTIONS
+        if not o.ours and o.block != "ip_family" and o.long not in ("--help", "--version", "--key")
+    ]
+    rnd = random.Random(seed)
+    lines = []
+    for _ in range(count):
+        args: list[str] = []
+        for _ in range(rnd.randint(1, 7)):
+            option = rnd.choice(options)
+            args.append(rnd.choice([option.long, option.short or option.long]))
+            args += [rnd.choice(_FUZZ_VALUES) for _ in range(option.values)]
+        params = rnd.choice([["a", "1"], ["a", "1"], ["a"], [], ["a", rnd.choice(_FUZZ_VALUES)]])
+        for param in params:
+            args.insert(rnd.randint(0, len(args)), param)
+        lines.append(args)
+    return lines
+
+
+def test_random_command_lines_like_dcmtk(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mismatches = []
+    for args in _random_command_lines(seed=20261127, count=300):
+        rc, _, err = run_dcmtk(args, workdir)
+        ours = run_ours(args, workdir, capsys, monkeypatch)
+        if (ours[0], _tail(ours[2])) != (rc, _tail(err)):
+            mismatches.append((args, rc, _tail(err)[-1:], ours[0], _tail(ours[2])[-1:]))
+    assert mismatches == []
+
+
+def test_random_command_files_like_dcmtk(
+    workdir: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rnd = random.Random(7)
+    monkeypatch.chdir(workdir)
+    monkeypatch.setattr(sys, "argv", [PROGRAM])
+    args = ["-q", "--arguments", "a", "1", "@cf"]
+    for _ in range(150):
+        text = "".join(rnd.choice("ab \"'\t\n\r@") for _ in range(rnd.randint(0, 25)))
+        (workdir / "cf").write_bytes(text.encode())
+        dcmtk = subprocess.run(
+            [dcmtk_tool("movescu"), *args],
+            capture_output=True,
+            timeout=30,
+            cwd=workdir,
+            env=_clean_env(),
+        )
+        capsysbinary.readouterr()
+        rc = main(args, _clean_env())
+        ours = capsysbinary.readouterr().err
+        assert (rc, ours) == (dcmtk.returncode, dcmtk.stderr), repr(text)
