@@ -87,6 +87,8 @@ class Dictionary:
         self._tags: dict[tuple[int, str | None], DictEntry] = {}
         self._ranges: list[_RangeEntry] = []
         self._names: dict[str, DictEntry] | None = None
+        #: pydicom keywords of retired attributes (named ``RETIRED_<keyword>``)
+        self._aliases: dict[str, DictEntry] = {}
         #: DCMTK's ``isDictionaryLoaded()`` after reading DCMDICTPATH
         self.loaded = True
 
@@ -147,6 +149,8 @@ class Dictionary:
                     privates.setdefault(entry.name, entry)
             for key, entry in privates.items():
                 names.setdefault(key, entry)
+            for alias, entry in self._aliases.items():
+                names.setdefault(alias, entry)
             self._names = names
         return self._names.get(name)
 
@@ -161,12 +165,21 @@ def _subset(new: _RangeEntry, old: _RangeEntry) -> bool:
 
 
 def _implicit_entry(tag: int) -> DictEntry | None:
-    """Tags DCMTK knows without a dictionary entry: group lengths and private creators."""
+    """Entries of DCMTK's skeleton and default dictionary that pydicom lacks.
+
+    ``(gggg,0000)`` GenericGroupLength (skeleton); ``(0009-o-FFFF,0000)``
+    PrivateGroupLength, ``(0001-o-0007,0000)`` IllegalGroupLength and
+    ``(0009-o-FFFF,0010-u-00FF)`` PrivateCreator (``dicom.dic``).
+    """
     group, element = tag >> 16, tag & 0xFFFF
-    if element == 0 and group not in (0xFFFE,):
-        name = "PrivateGroupLength" if group % 2 else "GenericGroupLength"
+    odd = group % 2 == 1
+    if element == 0 and group != 0xFFFE:
+        if odd:
+            name = "PrivateGroupLength" if group >= 0x0009 else "IllegalGroupLength"
+        else:
+            name = "GenericGroupLength"
         return DictEntry(tag, "UL", name, "1")
-    if group % 2 and 0x0010 <= element <= 0x00FF:
+    if odd and group >= 0x0009 and 0x0010 <= element <= 0x00FF:
         return DictEntry(tag, "LO", "PrivateCreator", "1")
     return None
 
@@ -180,7 +193,10 @@ def _pydicom_base() -> Dictionary:
         if not keyword:
             continue
         name = f"RETIRED_{keyword}" if retired else keyword
-        dictionary.add(DictEntry(tag, CREATE_VR.get(vr, vr), name, vm))
+        entry = DictEntry(tag, CREATE_VR.get(vr, vr), name, vm)
+        dictionary.add(entry)
+        if retired:
+            dictionary._aliases[keyword] = entry
     for mask, (vr, vm, _description, retired, keyword) in RepeatersDictionary.items():
         name = f"RETIRED_{keyword}" if retired else keyword
         group, element = _mask_range(mask[:4]), _mask_range(mask[4:])

@@ -212,17 +212,23 @@ def dimse_dump(message_type: str, fields: list[tuple[str, str]], outgoing: bool)
 
 
 def dataset_dump(
-    ds: Dataset, transfer_syntax_name: str, *, dictionary: Dictionary | None = None
+    ds: Dataset,
+    transfer_syntax_name: str,
+    *,
+    dictionary: Dictionary | None = None,
+    shorten: bool = False,
 ) -> str:
     """A data set in dcmdump's layout, as movescu prints it (``Request Identifiers:``).
 
     The text starts with an empty line and ends with a newline, so logging
     ``"Request Identifiers:\\n" + text`` gives DCMTK's exact sequence of lines.
     Lengths are those of the encoding named by ``transfer_syntax_name``.
+    movescu prints values in full; ``shorten=True`` cuts values longer than 70
+    characters with ``...`` as dcmdump does by default.
     """
     implicit = transfer_syntax_name == "Little Endian Implicit"
     lines = ["", "# Dicom-Data-Set", f"# Used TransferSyntax: {transfer_syntax_name}"]
-    _dump_items(lines, ds, 0, implicit, dictionary)
+    _dump_items(lines, ds, 0, implicit, dictionary, shorten)
     return "\n".join(lines) + "\n"
 
 
@@ -232,14 +238,19 @@ def _line(depth: int, tag: int, vr: str, value: str, length: str, vm: int, name:
 
 
 def _dump_items(
-    lines: list[str], ds: Dataset, depth: int, implicit: bool, dictionary: Dictionary | None
+    lines: list[str],
+    ds: Dataset,
+    depth: int,
+    implicit: bool,
+    dictionary: Dictionary | None,
+    shorten: bool,
 ) -> None:
     for elem in ds:
         name = element_name(elem.tag, dictionary)
         if elem.VR == "SQ":
-            _dump_sequence(lines, elem, depth, implicit, dictionary, name)
+            _dump_sequence(lines, elem, depth, implicit, dictionary, name, shorten)
             continue
-        value, vm = format_value(elem)
+        value, vm = format_value(elem, shorten=shorten)
         length = str(value_length(elem, ds))
         vr = elem.VR
         if implicit and vr == "UN" and name == "Unknown Tag & Data":
@@ -254,6 +265,7 @@ def _dump_sequence(
     implicit: bool,
     dictionary: Dictionary | None,
     name: str,
+    shorten: bool,
 ) -> None:
     undefined = bool(getattr(elem, "is_undefined_length", False))
     kind = "undefined" if undefined else "explicit"
@@ -267,7 +279,7 @@ def _dump_sequence(
         item_length = "u/l" if item_undefined else str(item_length_of(item, implicit))
         text = f"(Item with {item_kind} length #={len(item)})"
         lines.append(_line(depth + 1, 0xFFFEE000, "na", text, item_length, 1, "Item"))
-        _dump_items(lines, item, depth + 2, implicit, dictionary)
+        _dump_items(lines, item, depth + 2, implicit, dictionary, shorten)
         text = (
             "(ItemDelimitationItem)"
             if item_undefined
@@ -284,23 +296,21 @@ def element_name(tag: int, dictionary: Dictionary | None = None) -> str:
     """The dictionary name DCMTK prints (``RETIRED_`` prefix, private/group-length names)."""
     if dictionary is not None:
         entry = dictionary.lookup_tag(tag)
-        if entry is not None:
-            return entry.name
+        return entry.name if entry is not None else "Unknown Tag & Data"
     group, element = tag >> 16, tag & 0xFFFF
-    if element == 0:
-        return "PrivateGroupLength" if group % 2 else "GenericGroupLength"
-    if group % 2:
-        return "PrivateCreator" if 0x10 <= element <= 0xFF else "Unknown Tag & Data"
-    from pydicom.datadict import dictionary_is_retired, keyword_for_tag
+    if group % 2 == 0:
+        from pydicom.datadict import dictionary_is_retired, keyword_for_tag
 
-    keyword = keyword_for_tag(tag)
-    if not keyword:
-        return "Unknown Tag & Data"
-    try:
-        retired = dictionary_is_retired(tag)
-    except KeyError:
-        retired = False
-    return f"RETIRED_{keyword}" if retired else keyword
+        keyword = keyword_for_tag(tag)
+        if keyword:
+            return f"RETIRED_{keyword}" if dictionary_is_retired(tag) else keyword
+    if element == 0:
+        if group % 2:
+            return "PrivateGroupLength" if group >= 0x0009 else "IllegalGroupLength"
+        return "GenericGroupLength"
+    if group % 2 and group >= 0x0009 and 0x10 <= element <= 0xFF:
+        return "PrivateCreator"
+    return "Unknown Tag & Data"
 
 
 def _values(elem: DataElement) -> list[Any]:
@@ -312,8 +322,10 @@ def _values(elem: DataElement) -> list[Any]:
     return [value]
 
 
-def _shorten(text: str) -> str:
-    return text if len(text) <= LINE_LENGTH else text[: LINE_LENGTH - 3] + "..."
+def _shorten(text: str, shorten: bool) -> str:
+    if not shorten or len(text) <= LINE_LENGTH:
+        return text
+    return text[: LINE_LENGTH - 3] + "..."
 
 
 def format_number(value: float, vr: str) -> str:
@@ -337,8 +349,11 @@ def format_number(value: float, vr: str) -> str:
     return f"{value:.{precision - 1}e}"
 
 
-def format_value(elem: DataElement) -> tuple[str, int]:
-    """The printed value and the VM of an element (``(no value available)``, 0 when empty)."""
+def format_value(elem: DataElement, *, shorten: bool = False) -> tuple[str, int]:
+    """The printed value and the VM of an element (``(no value available)``, 0 when empty).
+
+    With ``shorten`` (dcmdump's default), values longer than 70 characters are cut.
+    """
     vr = elem.VR
     if vr in _BINARY:
         data = bytes(elem.value or b"")
@@ -352,11 +367,15 @@ def format_value(elem: DataElement) -> tuple[str, int]:
         if vr in ("OB", "UN", "OW"):
             width = 2 * size
             expected = count * (width + 1) - 1
-            shown = count if expected <= LINE_LENGTH else (LINE_LENGTH - 2) // (width + 1)
+            shown = (
+                count
+                if not shorten or expected <= LINE_LENGTH
+                else (LINE_LENGTH - 2) // (width + 1)
+            )
             text = "\\".join(f"{n:0{width}x}" for n in numbers[:shown])
             return (text if shown == count else text + "..."), 1
         parts = [format_number(n, vr) if fmt in "fd" else str(n) for n in numbers]
-        return _shorten("\\".join(parts)), 1
+        return _shorten("\\".join(parts), shorten), 1
     values = _values(elem)
     if not values:
         return "(no value available)", 0
@@ -371,7 +390,7 @@ def format_value(elem: DataElement) -> tuple[str, int]:
                 return "=" + name, 1
         printed = "[" + "\\".join(texts) + "]"
         vm = 1 if vr in _TEXT_VRS else len(texts)
-        if len(printed) > LINE_LENGTH:
+        if shorten and len(printed) > LINE_LENGTH:
             printed = printed[: LINE_LENGTH - 3] + "..."
         return printed, vm
     if vr == "AT":
@@ -380,7 +399,7 @@ def format_value(elem: DataElement) -> tuple[str, int]:
         parts = [format_number(float(v), vr) for v in values]
     else:
         parts = [str(int(v)) for v in values]
-    return _shorten("\\".join(parts)), len(parts)
+    return _shorten("\\".join(parts), shorten), len(parts)
 
 
 def value_length(elem: DataElement, parent: Dataset | None = None) -> int:

@@ -195,8 +195,8 @@ def _make_formatter(props: Mapping[str, str]) -> logging.Formatter:
         pattern = props.get("layout.ConversionPattern", props.get("layout.Pattern", "%m%n"))
         return PatternFormatter(pattern, format_each_line=each_line)
     if layout == "TTCCLayout":
-        return ttcc_layout(format_each_line=each_line)
-    return simple_layout(format_each_line=each_line)
+        return ttcc_layout()
+    return simple_layout()
 
 
 def make_handler(name: str, props: Mapping[str, str], error: TextIO) -> logging.Handler | None:

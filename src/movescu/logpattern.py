@@ -6,9 +6,11 @@ file may name (``SimpleLayout``, ``TTCCLayout``, ``PatternLayout`` with its
 conversion pattern).  Must not touch handlers or loggers: :mod:`movescu.log4cplus`
 and :mod:`movescu.logconfig` wire these formatters up.
 
-DCMTK's oflog adds ``FormatEachLine`` (default on): the layout is applied to each
-line of a multi-line message separately, so every line gets its own prefix and a
-message ending in a newline produces a final prefix-only line.
+DCMTK's oflog adds ``FormatEachLine`` to ``PatternLayout`` (default on): the
+pattern is applied to each line of a multi-line message separately, so every line
+gets its own prefix and a message ending in a newline produces a final
+prefix-only line.  ``SimpleLayout`` and ``TTCCLayout`` print the message as one
+block (checked against DCMTK 3.6.7's movescu).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def level_initial(levelno: int) -> str:
 
 def split_lines(message: str) -> list[str]:
     """Split a message into the lines DCMTK prints (a trailing newline adds an empty line)."""
-    return message.replace("\r\n", "\n").split("\n")
+    return message.split("\n")
 
 
 class LevelPrefixFormatter(logging.Formatter):
@@ -198,11 +200,11 @@ class PatternFormatter(logging.Formatter):
         return "%" + char
 
 
-def simple_layout(*, format_each_line: bool = True) -> PatternFormatter:
-    """log4cplus ``SimpleLayout``: ``LEVEL - message``."""
-    return PatternFormatter("%p - %m%n", format_each_line=format_each_line)
+def simple_layout() -> PatternFormatter:
+    """log4cplus ``SimpleLayout``: ``LEVEL - message``; multi-line messages are not split."""
+    return PatternFormatter("%p - %m%n", format_each_line=False)
 
 
-def ttcc_layout(*, format_each_line: bool = True) -> PatternFormatter:
+def ttcc_layout() -> PatternFormatter:
     """log4cplus ``TTCCLayout``: ``ms-since-start [thread] LEVEL logger <> - message``."""
-    return PatternFormatter("%r [%t] %p %c <%x> - %m%n", format_each_line=format_each_line)
+    return PatternFormatter("%r [%t] %p %c <%x> - %m%n", format_each_line=False)

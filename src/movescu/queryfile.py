@@ -109,10 +109,11 @@ class _Walker:
             if length % 2:
                 logger.warning("DcmItem: Length of element (%04x,%04x) is odd", group, element)
             remaining = len(self.data) - pos
+            if vr == b"SQ" or (self.implicit and _is_sequence(tag)):
+                # DCMTK reads the items first: a truncation inside is found there
+                self.walk(pos, min(pos + length, len(self.data)), depth + 1)
             if length > remaining:
                 self._too_large(tag, length, remaining, depth)
-            if vr == b"SQ" or (self.implicit and _is_sequence(tag)):
-                self.walk(pos, pos + length, depth + 1)
             pos += length
         return pos
 
