@@ -249,7 +249,7 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
         yield lineno, buffer + piece + "\n"
         buffer = ""
     if buffer:
-        yield lineno, buffer
+        yield lineno + 1, buffer
 
 
 def _split_at(text: str, delimiter: str) -> tuple[str, str] | None:
