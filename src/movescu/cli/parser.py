@@ -4,7 +4,9 @@ Owns (1) the scanner that turns the expanded argument list into option
 occurrences and parameters exactly like DCMTK's ``OFCommandLine::parseLine``, and
 (2) reading our additions' lower-precedence sources (``--config FILE`` and
 ``MOVESCU_*`` environment variables) through configargparse, and (3) merging
-the sources by precedence (command line > environment > config file > default).
+the sources by precedence (command line > environment > config file > default),
+and (4) :class:`Options`, DCMTK's ``findOption`` (plain and option-block mode)
+over the merged occurrences.
 
 It must not evaluate values or check conflicts (that is :mod:`movescu.cli.to_config`)
 and must not read ``os.environ``: the environment is passed in.  configargparse is
@@ -92,6 +94,42 @@ def scan_arguments(args: Sequence[str]) -> Scan:
         arguments.append(option.long)
         arguments.extend(values)
     return Scan(tuple(occurrences), tuple(parameters), tuple(arguments))
+
+
+class Options:
+    """DCMTK's ``OFCommandLine::findOption`` over the merged occurrence list."""
+
+    def __init__(self, occurrences: Sequence[Occurrence]) -> None:
+        self._occurrences = tuple(occurrences)
+
+    def all(self, long: str) -> list[Occurrence]:
+        """Every occurrence of ``long``, left to right."""
+        return [o for o in self._occurrences if o.option.long == long]
+
+    def last(self, long: str) -> Occurrence | None:
+        """The rightmost occurrence (a plain option given twice: rightmost wins)."""
+        found = self.all(long)
+        return found[-1] if found else None
+
+    def given(self, *longs: str) -> bool:
+        return any(o.option.long in longs for o in self._occurrences)
+
+    def block(self, *longs: str) -> list[Occurrence]:
+        """An option block: members in DCMTK's source order ``longs``.
+
+        A member is found if its rightmost occurrence lies to the right of the
+        member found before it.  The last element is the winner; every element
+        found on the way must run its checks (DCMTK ``beginOptionBlock``).
+        """
+        found: list[Occurrence] = []
+        position = -1
+        for long in longs:
+            for index in range(len(self._occurrences) - 1, position, -1):
+                if self._occurrences[index].option.long == long:
+                    found.append(self._occurrences[index])
+                    position = index
+                    break
+        return found
 
 
 # --------------------------------------------------------------------------- lower sources

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from movescu.cli.options import OPTIONS
-from movescu.cli.parser import Occurrence
+from movescu.cli.parser import Occurrence, Options
 from movescu.cli.values import read_option_value, read_port_parameter
 from movescu.config import (
     Config,
@@ -81,42 +81,6 @@ _COMPRESSED = {
     _PT.HEVC10: "--prefer-hevc10",
     _PT.RLE: "--prefer-rle",
 }
-
-
-class Options:
-    """DCMTK's ``OFCommandLine::findOption`` over the merged occurrence list."""
-
-    def __init__(self, occurrences: Sequence[Occurrence]) -> None:
-        self._occurrences = tuple(occurrences)
-
-    def all(self, long: str) -> list[Occurrence]:
-        """Every occurrence of ``long``, left to right."""
-        return [o for o in self._occurrences if o.option.long == long]
-
-    def last(self, long: str) -> Occurrence | None:
-        """The rightmost occurrence (a plain option given twice: rightmost wins)."""
-        found = self.all(long)
-        return found[-1] if found else None
-
-    def given(self, *longs: str) -> bool:
-        return any(o.option.long in longs for o in self._occurrences)
-
-    def block(self, *longs: str) -> list[Occurrence]:
-        """An option block: members in DCMTK's source order ``longs``.
-
-        A member is found if its rightmost occurrence lies to the right of the
-        member found before it.  The last element is the winner; every element
-        found on the way must run its checks (DCMTK ``beginOptionBlock``).
-        """
-        found: list[Occurrence] = []
-        position = -1
-        for long in longs:
-            for index in range(len(self._occurrences) - 1, position, -1):
-                if self._occurrences[index].option.long == long:
-                    found.append(self._occurrences[index])
-                    position = index
-                    break
-        return found
 
 
 def block_members(block: str) -> tuple[str, ...]:
