@@ -138,3 +138,28 @@ def test_output_directory_checked_after_whole_command_line(run_main: Runner) -> 
     # DCMTK 3.6.7 run: the query file error comes first
     result = run_main(["peer", "104", "+P", "11112", "-od", "/nonexistent", "/nonexistent.dcm"])
     assert result.error == "cannot access file: /nonexistent.dcm"
+
+
+@pytest.mark.parametrize("option", ["--help", "--version"])
+def test_help_and_version_import_no_heavy_modules(option: str) -> None:
+    # --help/--version must stay fast (< 150 ms): no pydicom, pynetdicom, configargparse
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from movescu.main import main\n"
+        f"rc = main([{option!r}], {{}})\n"
+        "heavy = [m for m in ('pydicom', 'pynetdicom', 'configargparse') if m in sys.modules]\n"
+        "sys.stderr.write(repr(heavy))\n"
+        "sys.exit(rc)\n"
+    )
+    src = str(Path(__file__).parents[2] / "src")
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 0
+    assert proc.stderr == "[]"
