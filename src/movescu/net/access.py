@@ -18,16 +18,16 @@ shell commands or change process state (``spawn``, ``twist``, ``aclexec``,
 
 from __future__ import annotations
 
-import grp
 import ipaddress
 import logging
-import pwd
 import re
 import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from movescu.net.hosts_options import evaluate_options
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,6 @@ PARANOID = "paranoid"
 #: libwrap's logical line buffer is 2048 bytes: a rule plus its newline must fit in 2047.
 _MAX_LINE = 2047
 _SEPARATORS = re.compile(r"[, \t\r\n]+")
-_OPTION_SPACE = " \t\r\n"
 _NOT_INADDR = frozenset("01234567890./")
 _HOSTFILE_DEPTH = 8
 _C_SPACE = re.compile(r"[ \t\n\v\f\r]+")
@@ -213,13 +212,17 @@ def _table_match(path: Path, request: _Request) -> bool | None:
         daemons, rest = parts
         after = _split_at(rest, ":")
         clients, options = after if after is not None else (rest, None)
-        if _list_match(daemons, lambda tok: _server_match(tok, request)) and _list_match(
-            clients, lambda tok: _client_match(tok, request)
+        if not (
+            _list_match(daemons, lambda tok: _server_match(tok, request))
+            and _list_match(clients, lambda tok: _client_match(tok, request))
         ):
-            logger.debug("matched: %s line %d", path, lineno)
-            if options is not None:
-                _process_options(options, f"{path}, line {lineno}")
-            return True
+            continue
+        logger.debug("matched: %s line %d", path, lineno)
+        if options is not None:
+            verdict = evaluate_options(options, f"{path}, line {lineno}")
+            if verdict is not None:
+                raise _Jump(permit=verdict)
+        return True
     return False
 
 
@@ -424,147 +427,6 @@ def _wildcard(tok: str) -> re.Pattern[str]:
     """Debian's match_pattern_ylo(): ``*`` any run, ``?`` one character, no case."""
     body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in tok)
     return re.compile(body, re.IGNORECASE | re.DOTALL | re.ASCII)
-
-
-# --------------------------------------------------------------------------- options
-
-#: hosts_options(5) as Debian's libwrap knows them: name -> (argument, must be last).
-#: argument: "need", "none" or "optional".
-_OPTIONS: dict[str, tuple[str, bool]] = {
-    "user": ("need", False),
-    "group": ("need", False),
-    "umask": ("need", False),
-    "linger": ("need", False),
-    "keepalive": ("none", False),
-    "spawn": ("need", False),
-    "twist": ("need", True),
-    "rfc931": ("optional", False),
-    "setenv": ("need", False),
-    "nice": ("optional", False),
-    "severity": ("need", False),
-    "allow": ("none", True),
-    "deny": ("none", True),
-    "banners": ("need", False),
-    "aclexec": ("need", False),
-}
-_FACILITIES = frozenset(
-    "kern user mail daemon auth lpr news uucp cron".split() + [f"local{n}" for n in range(8)]
-)
-_SEVERITIES = frozenset("emerg alert crit err warning notice info debug".split())
-_INTEGER = re.compile(r"[ \t\n\v\f\r]*[+-]?[0-9]+")
-
-
-def _process_options(options: str, where: str) -> None:
-    """hosts_options(5) of the matched rule, evaluated without side effects.
-
-    ``allow`` / ``deny`` decide; a malformed option denies (libwrap's tcpd_jump);
-    commands (``spawn``, ``twist``, ``aclexec``) are never run: ``twist`` and
-    ``aclexec`` deny (the client would not be served by us), ``spawn`` and the
-    process-changing options (``user``, ``umask``, ``nice`` ...) are ignored.
-    """
-    fields = _option_fields(options)
-    for index, field in enumerate(fields):
-        key, value = _split_option(field)
-        spec = _OPTIONS.get(key.lower())
-        problem = _option_problem(key, value, spec, last=index == len(fields) - 1)
-        if problem:
-            logger.warning("%s: %s", where, problem)
-            raise _Jump(permit=False)
-        lowered = key.lower()
-        if lowered in ("allow", "deny"):
-            raise _Jump(permit=lowered == "allow")
-        if lowered in ("twist", "aclexec"):
-            logger.warning("%s: option %s is not supported: access denied", where, lowered)
-            raise _Jump(permit=False)
-        logger.debug("%s: option %s ignored", where, lowered)
-
-
-def _option_fields(options: str) -> list[str]:
-    """libwrap get_field(): fields split at ``:``, ``\\:`` stands for a literal colon."""
-    fields: list[str] = []
-    current: list[str] = []
-    index = 0
-    while index < len(options):
-        char = options[index]
-        if char == ":":
-            fields.append("".join(current))
-            current = []
-            if index + 1 == len(options):
-                return fields  # "rule ends in ':'": no empty field follows
-        elif char == "\\" and options[index + 1 : index + 2] == ":":
-            current.append(":")
-            index += 1
-        else:
-            current.append(char)
-        index += 1
-    fields.append("".join(current))
-    return fields
-
-
-def _split_option(field: str) -> tuple[str, str | None]:
-    """Name and value: separated by whitespace and/or one ``=``."""
-    text = field.strip(_OPTION_SPACE)
-    cut = next((i for i, c in enumerate(text) if c in "=" + _OPTION_SPACE), len(text))
-    key, value = text[:cut], text[cut:]
-    if value and value[0] != "=":
-        value = value.lstrip(_OPTION_SPACE)
-    if value.startswith("="):
-        value = value[1:].lstrip(_OPTION_SPACE)
-    return key, value or None
-
-
-def _option_problem(
-    key: str, value: str | None, spec: tuple[str, bool] | None, *, last: bool
-) -> str | None:
-    """libwrap's complaint about one option, or None if it is acceptable."""
-    if not key:
-        return "missing option name"
-    if spec is None:
-        return f'bad option name: "{key}"'
-    argument, use_last = spec
-    if value is None and argument == "need":
-        return f'option "{key}" requires value'
-    if value is not None and argument == "none":
-        return f'option "{key}" requires no value'
-    if use_last and not last:
-        return f'option "{key}" must be at end'
-    if value is None:
-        return None
-    return _value_problem(key.lower(), value)
-
-
-def _value_problem(key: str, value: str) -> str | None:
-    valid = True
-    if key in ("nice", "linger", "rfc931"):
-        valid = _INTEGER.fullmatch(value) is not None
-        if valid and key != "nice":
-            valid = int(value) >= (0 if key == "linger" else 1)
-    elif key == "umask":
-        valid = re.fullmatch(r"[ \t\n\v\f\r]*[+]?[0-7]+", value) is not None
-        valid = valid and int(value, 8) <= 0o777
-    elif key == "severity":
-        facility, dot, level = value.partition(".")
-        if not dot:
-            facility, level = "", value
-        valid = level.lower() in _SEVERITIES and (not dot or facility.lower() in _FACILITIES)
-    elif key in ("user", "group"):
-        valid = _account_exists(key, value)
-    elif key == "setenv":
-        variable = value.split(None, 1)[0] if value.split() else ""
-        valid = bool(variable) and "=" not in variable
-    return None if valid else f'bad {key} value: "{value}"'
-
-
-def _account_exists(key: str, value: str) -> bool:
-    user, _, group = value.partition(".") if key == "user" else ("", "", value)
-    try:
-        if user:
-            pwd.getpwnam(user)
-        if group:
-            grp.getgrnam(group)
-    except KeyError:
-        return False
-    return True
 
 
 def _eq(left: str, right: str) -> bool:
