@@ -152,8 +152,9 @@ class PatternFormatter(logging.Formatter):
                 continue
             value = self._convert(part, record, line)
             if part.max_width is not None and len(value) > part.max_width:
+                # log4cplus keeps the end and does not pad a truncated value
                 value = value[len(value) - part.max_width :]
-            if len(value) < part.min_width:
+            elif len(value) < part.min_width:
                 value = (
                     value.ljust(part.min_width) if part.left_align else value.rjust(part.min_width)
                 )
