@@ -201,6 +201,8 @@ class StorageSCP:
             (evt.EVT_CONN_OPEN, self._on_conn_open),
             (evt.EVT_PDU_RECV, self._on_pdu_recv),
             (evt.EVT_CONN_CLOSE, self._on_conn_close),
+            (evt.EVT_REQUESTED, self._on_requested),
+            (evt.EVT_ACCEPTED, self._on_accepted),
         ]
         try:
             self._server = ae.start_server((address, port), block=False, evt_handlers=handlers)
@@ -326,6 +328,16 @@ class StorageSCP:
                 pass
         with self._lock:
             self._monitors[id(event.assoc)] = _Monitor(self, event.assoc)
+
+    def _on_requested(self, event: Event) -> None:
+        logger.info("Sub-Association Received")
+
+    def _on_accepted(self, event: Event) -> None:
+        # DCMTK: Max Send PDV = the peer's maximum PDU length - 12 (PDU + PDV headers)
+        peer_max = event.assoc.requestor.maximum_length or 0
+        logger.info("Sub-Association Acknowledged (Max Send PDV: %d)", max(peer_max - 12, 0))
+        if not event.assoc.accepted_contexts:
+            logger.info("    (but no valid presentation contexts)")
 
     def _on_pdu_recv(self, event: Event) -> None:
         monitor = self._monitors.get(id(event.assoc))
