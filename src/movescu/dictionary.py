@@ -87,8 +87,9 @@ class Dictionary:
         self._tags: dict[tuple[int, str | None], DictEntry] = {}
         self._ranges: list[_RangeEntry] = []
         self._names: dict[str, DictEntry] | None = None
-        #: pydicom keywords of retired attributes (named ``RETIRED_<keyword>``)
-        self._aliases: dict[str, DictEntry] = {}
+        #: pydicom keywords -> tag: they keep working when a DCMDICTPATH file renames
+        #: the tag, and for retired attributes (named ``RETIRED_<keyword>``)
+        self._aliases: dict[str, int] = {}
         #: DCMTK's ``isDictionaryLoaded()`` after reading DCMDICTPATH
         self.loaded = True
 
@@ -149,10 +150,11 @@ class Dictionary:
                     privates.setdefault(entry.name, entry)
             for key, entry in privates.items():
                 names.setdefault(key, entry)
-            for alias, entry in self._aliases.items():
-                names.setdefault(alias, entry)
             self._names = names
-        return self._names.get(name)
+        found = self._names.get(name)
+        if found is None and name in self._aliases:
+            found = self.lookup_tag(self._aliases[name])
+        return found
 
 
 def _subset(new: _RangeEntry, old: _RangeEntry) -> bool:
@@ -195,8 +197,7 @@ def _pydicom_base() -> Dictionary:
         name = f"RETIRED_{keyword}" if retired else keyword
         entry = DictEntry(tag, CREATE_VR.get(vr, vr), name, vm)
         dictionary.add(entry)
-        if retired:
-            dictionary._aliases[keyword] = entry
+        dictionary._aliases[keyword] = tag
     for mask, (vr, vm, _description, retired, keyword) in RepeatersDictionary.items():
         name = f"RETIRED_{keyword}" if retired else keyword
         group, element = _mask_range(mask[:4]), _mask_range(mask[4:])
