@@ -161,6 +161,19 @@ Script = Callable[[MoveContext], None]
 
 
 @dataclass
+class AssociationRecord:
+    """What the requestor of one association asked for."""
+
+    calling_ae: str
+    called_ae: str
+    #: (context ID, abstract syntax, proposed transfer syntaxes)
+    contexts: list[tuple[int, str, list[str]]]
+    implementation_class_uid: str
+    implementation_version_name: str
+    max_pdu: int
+
+
+@dataclass
 class FakeQR:
     """A running fake: where to reach it and what it received."""
 
@@ -169,10 +182,9 @@ class FakeQR:
     script: Script
     destinations: dict[str, int] = field(default_factory=dict)
     requests: list[MoveRequest] = field(default_factory=list)
-    #: (calling AE, called AE, [(context id, abstract syntax, [ts...])]) per association
-    associations: list[tuple[str, str, list[tuple[int, str, list[str]]]]] = field(
-        default_factory=list
-    )
+    associations: list[AssociationRecord] = field(default_factory=list)
+    #: Called AE Title of each A-ASSOCIATE-RQ as received
+    called_titles: list[str] = field(default_factory=list)
     #: PDU types received after association (5 = A-RELEASE-RQ, 7 = A-ABORT)
     closing_pdus: list[str] = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
@@ -277,18 +289,23 @@ def fake_qr(
     def on_requested(event: Any) -> None:
         rq = event.assoc.requestor
         fake.associations.append(
-            (
+            AssociationRecord(
                 rq.ae_title,
                 event.assoc.acceptor.ae_title,
                 [
                     (cx.context_id, str(cx.abstract_syntax), [str(t) for t in cx.transfer_syntax])
                     for cx in rq.requested_contexts
                 ],
+                str(rq.implementation_class_uid),
+                str(rq.implementation_version_name),
+                int(rq.maximum_length or 0),
             )
         )
 
     def on_pdu(event: Any) -> None:
         name = type(event.pdu).__name__
+        if name == "A_ASSOCIATE_RQ":
+            fake.called_titles.append(str(event.pdu.called_ae_title).rstrip())
         if name in ("A_RELEASE_RQ", "A_ABORT_RQ"):
             fake.closing_pdus.append(name)
 

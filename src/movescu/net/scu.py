@@ -601,5 +601,6 @@ def _dataset_lines(ds: Dataset, ts_name: str) -> list[str]:
             "",
         ]
     dumped: Any = dataset_dump(ds, ts_name)
-    lines = dumped.splitlines() if isinstance(dumped, str) else list(dumped)
+    # "\n# Dicom-Data-Set\n...\n": the leading and trailing empty lines are DCMTK's
+    lines = dumped.split("\n") if isinstance(dumped, str) else list(dumped)
     return lines
