@@ -12,6 +12,16 @@ from pathlib import Path
 
 import pytest
 from pydicom.dataset import Dataset
+from tests.support.datasets import write_query
+from tests.support.fake_qr import (
+    FIND_MODELS,
+    MOVE_MODELS,
+    MoveContext,
+    fake_qr,
+    final_status,
+    succeed,
+)
+from tests.support.peers import free_port
 
 from movescu.config import (
     Config,
@@ -33,16 +43,6 @@ from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NA
 from movescu.logconfig import configure
 from movescu.query import Identifier
 from movescu.retrieve import retrieve, run
-from tests.support.datasets import write_query
-from tests.support.fake_qr import (
-    FIND_MODELS,
-    MOVE_MODELS,
-    MoveContext,
-    fake_qr,
-    final_status,
-    succeed,
-)
-from tests.support.peers import free_port
 
 LE, BE, IMPLICIT, DEFLATED = (
     "1.2.840.10008.1.2.1",
@@ -152,7 +152,7 @@ def test_two_contexts_find_then_move(proposal, expected, model):
     assert fake.requests[0].affected_sop_class == MOVE_MODELS[model.value]
 
 
-# --------------------------------------------------------------------------- statuses and exit codes
+# ------------------------------------------------------------ statuses and exit codes
 
 
 @pytest.mark.parametrize(
@@ -220,7 +220,7 @@ def test_default_level_prints_nothing_on_success():
     assert buffer.getvalue() == ""
 
 
-# --------------------------------------------------------------------------- options of the move loop
+# ------------------------------------------------------------ options of the move loop
 
 
 def cancellable(count: int) -> Callable[[MoveContext], None]:
@@ -314,7 +314,7 @@ def test_pending_status_detail_is_dropped_with_a_warning(log):
     )
 
 
-# --------------------------------------------------------------------------- DIMSE-level failures (rc 69)
+# ------------------------------------------------------------ DIMSE-level failures (rc 69)
 
 
 def silent(ctx: MoveContext) -> None:
