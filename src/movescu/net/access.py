@@ -154,7 +154,25 @@ def evaluate_tables(
     client_address: str,
     user: str = UNKNOWN,
 ) -> bool:
-    """hosts_access(): True if the (daemon, client) pair is granted by the tables."""
+    """libwrap's hosts_access() for one request, without any name or address lookup.
+
+    Parameters
+    ----------
+    tables : AccessTables
+        The allow and deny tables (missing files count as empty).
+    daemon : str
+        The server process name (DCMTK: ``movescu``).
+    client_name, client_address : str
+        The client as DCMTK hands it to libwrap; empty means ``unknown``.
+    user : str
+        The client user name; DCMTK always passes ``unknown``.
+
+    Returns
+    -------
+    bool
+        True if access is granted: a matching allow rule, or no matching deny
+        rule (an unreadable or broken deny table denies).
+    """
     request = _Request(daemon, client_name or UNKNOWN, client_address or UNKNOWN, user)
     try:
         if _table_match(tables.allow, request) is True:
