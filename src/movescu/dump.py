@@ -335,7 +335,9 @@ def format_number(value: float, vr: str) -> str:
     most values (e.g. ``0.1``, ``3e+20``, ``100000000``) but not all.
     """
     if vr in ("FL", "OF"):
-        return f"{value:.9g}"
+        # the value as encoded: a float32 (pydicom may hold a wider Python float)
+        (single,) = struct.unpack("<f", struct.pack("<f", value))
+        return f"{single:.9g}"
     if value != value or value in (float("inf"), float("-inf")) or value == 0:
         return f"{value:g}"
     precision = 17
