@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pydicom import Dataset
 from pydicom.sequence import Sequence
+from tests.support.tools import dcmtk_tool
 
 from movescu.config import QueryOptions
 from movescu.dictionary import load_dictionary
@@ -24,7 +25,6 @@ from movescu.dump import (
 )
 from movescu.query import load_identifiers, parse_key
 from movescu.queryfile import read_query_file
-from tests.support.tools import dcmtk_tool
 
 # What DCMTK 3.6.7's "movescu -v" printed after "I: Request Identifiers:" for
 # -k 0010,0020x=ABC -k 0009,0010=CREATOR -k 0020,0013=1.5 -k PatientName -k 0008,0018=
