@@ -8,7 +8,7 @@ Hierarchy::
     MovescuError                      exit_code, message; logged as "F: message"
     ├── UsageError                    rc 1; printed as DCMTK's printError:
     │                                 header lines + "error: <message>" on stderr
-    ├── InputFileError                rc 22; unreadable/non-DICOM query file
+    ├── InputFileError                rc 22; unreadable/non-DICOM query file ("E:")
     ├── OutputDirectoryError          rc 45 (missing) / 40 (not writeable)
     ├── PrivilegeError                rc 2; +P < 1024 without root
     ├── NetworkInitError              rc 60; cannot bind the +P port
@@ -23,6 +23,8 @@ A message may have several lines; each is logged with the level prefix.
 
 from __future__ import annotations
 
+import logging
+
 from movescu.exit_codes import ExitCode
 
 
@@ -30,6 +32,8 @@ class MovescuError(Exception):
     """Base class: a failure that ends the program with ``exit_code``."""
 
     exit_code: ExitCode = ExitCode.COMMANDLINE_SYNTAX_ERROR
+    #: the level main() logs the message at (DCMTK: most are F, some E)
+    log_level: int = logging.CRITICAL
 
     def __init__(self, message: str, exit_code: ExitCode | None = None) -> None:
         super().__init__(message)
@@ -54,6 +58,8 @@ class UsageError(MovescuError):
 
 class InputFileError(MovescuError):
     exit_code = ExitCode.INVALID_INPUT_FILE
+    #: DCMTK logs ``E: bad DICOM file: <name>: <error text>``
+    log_level = logging.ERROR
 
 
 class OutputDirectoryError(MovescuError):
