@@ -334,6 +334,21 @@ def _load_line(dictionary: Dictionary, filename: str, number: int, line: str) ->
     return True
 
 
+#: the dictionary of this run (DCMTK's global ``dcmDataDict``), for dump names
+_active: Dictionary | None = None
+
+
+def active_dictionary() -> Dictionary | None:
+    """The dictionary the last :func:`load_dictionary` built (None before the first)."""
+    return _active
+
+
+def set_active_dictionary(dictionary: Dictionary | None) -> None:
+    """Replace the run's dictionary (tests reset it to None)."""
+    global _active
+    _active = dictionary
+
+
 def load_dictionary(environ: Mapping[str, str]) -> Dictionary:
     """Build the dictionary for a run: pydicom's, extended by ``DCMDICTPATH`` files.
 
@@ -347,9 +362,12 @@ def load_dictionary(environ: Mapping[str, str]) -> Dictionary:
     Dictionary
         With ``loaded`` False when DCMTK would say "no data dictionary loaded"
         (then ``W: no data dictionary loaded, check environment variable:
-        DCMDICTPATH`` has been logged).
+        DCMDICTPATH`` has been logged).  It also becomes the
+        :func:`active_dictionary` whose names the dumps print, as DCMTK's global
+        dictionary does.
     """
     dictionary = _pydicom_base()
+    set_active_dictionary(dictionary)
     path = environ.get("DCMDICTPATH", "")
     if not path:
         return dictionary  # DCMTK's default dictionary: pydicom's stands in for it

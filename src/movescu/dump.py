@@ -293,7 +293,15 @@ def _dump_sequence(
 
 
 def element_name(tag: int, dictionary: Dictionary | None = None) -> str:
-    """The dictionary name DCMTK prints (``RETIRED_`` prefix, private/group-length names)."""
+    """The dictionary name DCMTK prints (``RETIRED_`` prefix, private/group-length names).
+
+    Without ``dictionary`` the run's active dictionary is used (the one ``-k``
+    loaded with ``DCMDICTPATH``), else pydicom's names.
+    """
+    if dictionary is None:
+        from movescu.dictionary import active_dictionary
+
+        dictionary = active_dictionary()
     if dictionary is not None:
         entry = dictionary.lookup_tag(tag)
         return entry.name if entry is not None else "Unknown Tag & Data"

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from movescu.dictionary import DictEntry, Dictionary, load_dictionary, load_file
+from movescu.dictionary import (
+    DictEntry,
+    Dictionary,
+    load_dictionary,
+    load_file,
+    set_active_dictionary,
+)
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "dictionary"
 DCMTK_DICOM_DIC = Path("/usr/share/libdcmtk17/dicom.dic")
+
+
+@pytest.fixture(autouse=True)
+def _reset_active_dictionary() -> Iterator[None]:
+    yield
+    set_active_dictionary(None)
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from pydicom.sequence import Sequence
 from tests.support.tools import dcmtk_tool
 
 from movescu.config import QueryOptions
-from movescu.dictionary import load_dictionary
+from movescu.dictionary import load_dictionary, set_active_dictionary
 from movescu.dump import (
     dataset_dump,
     dimse_dump,
@@ -62,6 +63,12 @@ KEYS = [
     "0010,0030=a=b",
     "0018,0050=1.25\\2.5",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _reset_active_dictionary() -> Iterator[None]:
+    yield
+    set_active_dictionary(None)
 
 
 def test_key_only_identifier_dump_matches_dcmtk_movescu() -> None:

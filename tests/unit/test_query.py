@@ -7,6 +7,7 @@ Expected texts and values were taken from ``/usr/bin/movescu -v -k ...`` runs
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from pydicom.uid import (
 )
 
 from movescu.config import QueryKey, QueryOptions
-from movescu.dictionary import Dictionary, load_dictionary
+from movescu.dictionary import Dictionary, load_dictionary, set_active_dictionary
 from movescu.errors import InputFileError, UsageError
 from movescu.exit_codes import ExitCode
 from movescu.query import (
@@ -33,6 +34,12 @@ from movescu.query import (
     parse_key,
     scan_tag,
 )
+
+
+@pytest.fixture(autouse=True)
+def _reset_active_dictionary() -> Iterator[None]:
+    yield
+    set_active_dictionary(None)
 
 
 @pytest.fixture(scope="module")
