@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from movescu.config import Config, IPFamily
 from movescu.errors import NetworkInitError, PrivilegeError
+from movescu.net.access import AccessTables, check_access, denial_message
 from movescu.net.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS, prefix_for
 from movescu.output.store import STATUS_SUCCESS, ReceivedDataSet, store_object
 
@@ -163,10 +164,19 @@ class StorageSCP:
         ``-i4/-i6/-i0``, ``--ignore``, ``-up`` and the output options).
     bind_address : str, optional
         Address to bind (tests: ``127.0.0.1``); default all addresses of the family.
+    access_tables : AccessTables, optional
+        hosts.allow/hosts.deny used with ``+ac`` (default: ``MOVESCU_HOSTS_*`` or /etc).
     """
 
-    def __init__(self, config: Config, *, bind_address: str | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        bind_address: str | None = None,
+        access_tables: AccessTables | None = None,
+    ) -> None:
         self.config = config
+        self._access_tables = access_tables
         self.stats = ReceiveStats()
         self._bind_address = bind_address
         self._server: ThreadedAssociationServer | None = None
@@ -205,12 +215,29 @@ class StorageSCP:
             (evt.EVT_ACCEPTED, self._on_accepted),
         ]
         try:
-            self._server = ae.start_server((address, port), block=False, evt_handlers=handlers)
+            self._server = self._start_server(ae, (address, port), handlers)
         except OSError as exc:
             raise NetworkInitError(
                 f"cannot create network: 0006:031c TCP Initialization Error: {exc.strerror or exc}"
             ) from exc
         self.port = int(self._server.server_address[1])
+
+    def _start_server(self, ae: Any, address: tuple[str, int], handlers: list[Any]) -> Any:
+        """``ae.start_server(block=False)``, with DCMTK's ``+ac`` check when asked for."""
+        if not self.config.storage.access_control:
+            return ae.start_server(address, block=False, evt_handlers=handlers)
+        tables = self._access_tables or AccessTables.from_environ(os.environ)
+        server = ae.make_server(
+            address,
+            evt_handlers=handlers,
+            server_class=_access_controlled_server_class(),
+            tables=tables,
+            host_lookup=self.config.network.host_lookup,
+        )
+        thread = threading.Thread(target=server.serve_forever, name="StorageSCP", daemon=True)
+        thread.start()
+        ae._servers.append(server)  # pynetdicom's shutdown() removes it from this list
+        return server
 
     def _make_ae(self) -> Any:
         from pynetdicom import AE, _config
@@ -378,6 +405,30 @@ class StorageSCP:
             with self._lock:
                 self._temp_files.pop(str(path), None)
         return result.status
+
+
+def _access_controlled_server_class() -> type[Any]:
+    """A pynetdicom server that applies hosts.allow/hosts.deny before negotiation."""
+    from pynetdicom.transport import ThreadedAssociationServer
+
+    class AccessControlledServer(ThreadedAssociationServer):
+        def __init__(self, *args: Any, tables: AccessTables, host_lookup: bool, **kw: Any):
+            self.tables = tables
+            self.host_lookup = host_lookup
+            super().__init__(*args, **kw)
+
+        def process_request_thread(self, request: Any, client_address: Any) -> None:
+            decision = check_access(
+                client_address[0], tables=self.tables, host_lookup=self.host_lookup
+            )
+            if not decision.allowed:
+                # DCMTK closes the socket before negotiation (no A-ASSOCIATE-RJ)
+                logger.error(denial_message(decision))
+                self.shutdown_request(request)
+                return
+            super().process_request_thread(request, client_address)
+
+    return AccessControlledServer
 
 
 def _received_from(request: Any, transfer_syntax: str, event: Event, path: Any) -> ReceivedDataSet:
