@@ -152,6 +152,17 @@ def test_parse_key_errors_match_dcmtk(dictionary: Dictionary, text: str, message
         ("OB", "01\\02", b"\x01\x02"),
         ("UN", "ab", b"\xab\x00"),
         ("LO", "a\\b", "a\\b"),
+        ("FL", "1.5abc", 1.5),
+        ("FL", ".5", 0.5),
+        ("FD", "inf", float("inf")),
+        ("US", "+5", 5),
+        ("AT", "( 10,10)", 0x00100010),
+        ("AT", "(0010,0010", 0x00100010),
+        ("OB", "1", b"\x01\x00"),
+        ("OB", "0x1f", b"\x1f\x00"),
+        ("OW", "12345", b"\x45\x23"),
+        ("OF", "1.5", b"\x00\x00\xc0\x3f"),
+        ("OL", "5", b"\x05\x00\x00\x00"),
         ("DS", "abc", "abc"),
     ],
 )
@@ -161,7 +172,18 @@ def test_convert_value_like_dcmtk_put_string(vr: str, text: str, value: object) 
 
 @pytest.mark.parametrize(
     ("vr", "text"),
-    [("US", "abc"), ("US", "1\\"), ("FD", "x"), ("AT", "0010,0010"), ("OB", "zz"), ("SQ", "x")],
+    [
+        ("US", "abc"),
+        ("US", "1\\"),
+        ("US", "\\1"),
+        ("FD", "x"),
+        ("FL", "-"),
+        ("AT", "0010,0010"),
+        ("OB", "zz"),
+        ("OB", "x1"),
+        ("OF", "abc"),
+        ("SQ", "x"),
+    ],
 )
 def test_convert_value_rejects(vr: str, text: str) -> None:
     with pytest.raises(ValueError):
