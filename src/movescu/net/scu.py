@@ -143,6 +143,14 @@ class _TransportErrors(logging.Handler):
             self.text = text
 
 
+@dataclass(frozen=True)
+class _RawResponse:
+    """A received DIMSE message as it arrived: command set and data-set bytes."""
+
+    command_set: Any
+    data_set: bytes
+
+
 class MoveAssociation:
     """The main association of a run and the C-MOVEs sent on it.
 
@@ -328,7 +336,10 @@ class MoveAssociation:
             assoc.dimse.msg_queue.put((None, None))
 
     def _on_dimse_received(self, event: Any) -> None:
-        self._received.put(event.message)
+        # snapshot now: the message's data-set buffer does not survive its conversion
+        message = event.message
+        data = message.data_set.getvalue() if message.data_set is not None else b""
+        self._received.put(_RawResponse(message.command_set, data))
 
     # ------------------------------------------------------------------ C-MOVE
 
@@ -400,7 +411,7 @@ class MoveAssociation:
     def _read_responses(self, responses: Any, msg_id: int, context_id: int) -> MoveOutcome:
         net = self.config.network
         pending = 0
-        for status_ds, _identifier in responses:
+        for status_ds, decoded in responses:
             raw = self._next_raw() if "Status" in status_ds else None
             if raw is None:
                 responses.close()
@@ -424,7 +435,7 @@ class MoveAssociation:
                 if net.cancel and pending == net.cancel:
                     self._send_cancel(msg_id, context_id)
                 continue
-            self._log_final(command, raw, status)
+            self._log_final(command, raw, status, decoded)
             return MoveOutcome(status, Ending.OPEN, None, pending)
         return self._dimse_failure(pending)
 
@@ -472,7 +483,7 @@ class MoveAssociation:
         else:
             logger.info("Received Move Response %d (Pending)", number)
 
-    def _log_final(self, command: Any, raw: Any, status: int) -> None:
+    def _log_final(self, command: Any, raw: Any, status: int, decoded: Any) -> None:
         has_data = int(command.get("CommandDataSetType", _NO_DATA_SET)) != _NO_DATA_SET
         # DCMTK 3.6.2+: the status verdict comes before the final-response line (spec 6.5)
         if messages.is_warning(status):
@@ -486,8 +497,9 @@ class MoveAssociation:
         if logger.isEnabledFor(logging.DEBUG):
             logger.info("Received Final Move Response")
             _log_lines(logging.DEBUG, _response_dump(command, has_data))
-            if has_data and raw.data_set is not None:
-                identifier = _decode_identifier(raw.data_set, self._move_ts)
+            if has_data and raw.data_set:
+                # pynetdicom decodes Warning/Failure/Cancel identifiers itself
+                identifier = decoded or _decode_identifier(raw.data_set, self._move_ts)
                 if identifier is not None:
                     logger.debug("Response Identifiers:")
                     ts_name = messages.ts_dump_name(self._move_ts)
@@ -576,14 +588,15 @@ def _response_dump(command: Any, has_data: bool) -> list[str]:
     )
 
 
-def _decode_identifier(data: Any, transfer_syntax: str) -> Dataset | None:
+def _decode_identifier(data: bytes, transfer_syntax: str) -> Dataset | None:
+    from io import BytesIO
+
     from pydicom.uid import UID
     from pynetdicom.dsutils import decode
 
     ts = UID(transfer_syntax)
     try:
-        data.seek(0)
-        return decode(data, ts.is_implicit_VR, ts.is_little_endian, ts.is_deflated)
+        return decode(BytesIO(data), ts.is_implicit_VR, ts.is_little_endian, ts.is_deflated)
     except Exception:  # noqa: BLE001 - a bad response identifier is only not shown
         return None
 
