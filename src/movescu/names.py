@@ -96,7 +96,6 @@ _MOVE_STATUS = {
     0xFF00: "Pending",
     0xA701: "Refused: OutOfResourcesNumberOfMatches",
     0xA702: "Refused: OutOfResourcesSubOperations",
-    0xA800: "Refused: SOPClassNotSupported",
     0xA801: "Refused: MoveDestinationUnknown",
     0xA900: "Error: DataSetDoesNotMatchSOPClass",
     0xFE00: "Cancel: SubOperationsTerminatedDueToCancelIndication",
@@ -108,7 +107,6 @@ _DUMP_MOVE_STATUS = {
     0xFF00: "Pending: Sub-operations are continuing",
     0xA701: "Refused: Out of resources - Unable to calculate number of matches",
     0xA702: "Refused: Out of resources - Unable to perform sub-operations",
-    0xA800: "Refused: SOP Class not supported",
     0xA801: "Refused: Move Destination unknown",
     0xA900: "Error: Data Set does not match SOP Class",
     0xFE00: "Cancel: Sub-operations terminated due to Cancel Indication",
@@ -160,8 +158,10 @@ def dimse_status_text(status: int, service: str = "move") -> str:
     if text is None:
         if _is_warning(status):
             text = "Warning"
-        elif status in (0xFF00, 0xFF01):
+        elif status & 0xFF00 == 0xFF00:
             text = "Pending"
+        elif status & 0xF000 == 0xA000:
+            text = "Failure"
         else:
             text = "Unknown Status Code (non-standard)"
     return f"0x{status:04x}: {text}"

@@ -219,6 +219,7 @@ def test_dimse_dump_layout_matches_dcmtk() -> None:
     )
 
 
+# Observed: DCMTK 3.6.7 movescu -d against a fake Move SCP sending each final status
 @pytest.mark.parametrize(
     ("status", "text"),
     [
@@ -226,7 +227,8 @@ def test_dimse_dump_layout_matches_dcmtk() -> None:
         (0xFF00, "Pending"),
         (0xA701, "Refused: OutOfResourcesNumberOfMatches"),
         (0xA702, "Refused: OutOfResourcesSubOperations"),
-        (0xA800, "Refused: SOPClassNotSupported"),
+        (0xA800, "Unknown Status: 0xa800"),
+        (0x0001, "Unknown Status: 0x1"),
         (0xA801, "Refused: MoveDestinationUnknown"),
         (0xA900, "Error: DataSetDoesNotMatchSOPClass"),
         (0xFE00, "Cancel: SubOperationsTerminatedDueToCancelIndication"),
@@ -253,6 +255,12 @@ def test_move_status_text(status: int, text: str) -> None:
             "move",
             "0xb000: Warning: Sub-operations complete - One or more failures or warnings",
         ),
+        (0xA800, "move", "0xa800: Failure"),
+        (0xA7FF, "move", "0xa7ff: Failure"),
+        (0xB001, "move", "0xb001: Warning"),
+        (0x0107, "move", "0x0107: Warning"),
+        (0xFF01, "move", "0xff01: Pending"),
+        (0x1234, "move", "0x1234: Unknown Status Code (non-standard)"),
         (0x0000, "store", "0x0000: Success"),
         (0xA700, "store", "0xa700: Refused: Out of resources"),
         (0xC001, "store", "0xc001: Error: Cannot understand"),
