@@ -331,3 +331,26 @@ def test_number_formatting(value: float, vr: str, text: str) -> None:
 
         stored = struct.unpack("<f", struct.pack("<f", value))[0]
     assert format_number(stored, vr) == text
+
+
+@pytest.mark.dcmtk
+@pytest.mark.parametrize("status", [0x0000, 0xA702, 0xA800, 0xA801, 0xB000, 0xB001, 0xC123])
+def test_status_texts_match_dcmtk_movescu(status: int) -> None:
+    """DCMTK 3.6.7 ``movescu -d`` against a fake Move SCP sending ``status``."""
+    from tests.support.fake_qr import fake_qr, final_status
+
+    movescu = dcmtk_tool("movescu")
+    with fake_qr(final_status(status)) as fake:
+        run = subprocess.run(
+            [movescu, "-d", "-k", "0010,0020=X", "127.0.0.1", str(fake.port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"TCP_NODELAY": "1"},
+        )
+    lines = run.stderr.splitlines()
+    assert f"D: DIMSE Status                  : {dimse_status_text(status)}" in lines
+    if status not in (0x0000, 0xFE00):
+        kind = "warning" if status == 0xB000 else "error"
+        expected = f"W: Move response with {kind} status ({move_status_text(status)})"
+        assert expected in lines
