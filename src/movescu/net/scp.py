@@ -15,16 +15,16 @@ import logging
 import os
 import socket
 import struct
-import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from movescu.config import Config, IPFamily
 from movescu.errors import NetworkInitError, PrivilegeError
 from movescu.net.access import AccessTables, check_access, denial_message
-from movescu.net.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS, prefix_for
+from movescu.net.monitor import PduMonitor
+from movescu.net.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS
+from movescu.net.stats import ReceivedObject, ReceiveStats
 from movescu.output.store import STATUS_SUCCESS, ReceivedDataSet, store_object
 
 if TYPE_CHECKING:
@@ -33,114 +33,11 @@ if TYPE_CHECKING:
     from pynetdicom.transport import ThreadedAssociationServer
 
 logger = logging.getLogger(__name__)
-progress_logger = logging.getLogger("movescu.progress")
+
+__all__ = ["ReceiveStats", "ReceivedObject", "StorageSCP"]
 
 #: A-ABORT PDU: type 7, length 4, source 0 (service user), reason 0.
 A_ABORT_PDU = b"\x07\x00\x00\x00\x00\x04\x00\x00\x00\x00"
-C_STORE_RQ = 0x0001
-C_ECHO_RQ = 0x0030
-
-
-@dataclass(frozen=True)
-class ReceivedObject:
-    """One C-STORE as recorded in :class:`ReceiveStats`."""
-
-    path: str | None
-    sop_class_uid: str
-    sop_instance_uid: str
-    transfer_syntax: str
-    status: int
-
-
-@dataclass
-class ReceiveStats:
-    """Thread-safe counters of the Storage SCP."""
-
-    received: int = 0
-    stored: int = 0
-    failed: int = 0
-    bytes: int = 0
-    objects: list[ReceivedObject] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def record(self, obj: ReceivedObject, nbytes: int) -> None:
-        """Count one answered C-STORE (status 0 = stored/ignored, else failed)."""
-        with self._lock:
-            self.received += 1
-            self.bytes += nbytes
-            if obj.status == STATUS_SUCCESS:
-                self.stored += 1
-            else:
-                self.failed += 1
-            self.objects.append(obj)
-
-
-class _Monitor:
-    """Per-association PDU watcher: command decoding, progress dots, unexpected commands."""
-
-    def __init__(self, owner: StorageSCP, assoc: Association) -> None:
-        self.owner = owner
-        self.assoc = assoc
-        self.command = bytearray()
-        self.in_data = False
-
-    def on_pdu(self, pdu: Any) -> None:
-        for item in getattr(pdu, "presentation_data_value_items", []) or []:
-            data = item.presentation_data_value or b""
-            if not data:
-                continue
-            header, body = data[0], data[1:]
-            if header & 1:
-                self.command += body
-                if header & 2:
-                    self._command_complete(bytes(self.command))
-                    self.command.clear()
-            else:
-                self._data_fragment(last=bool(header & 2))
-
-    def _data_fragment(self, last: bool) -> None:
-        if progress_logger.getEffectiveLevel() != logging.INFO:
-            return
-        text = ("RECV: " if not self.in_data else "") + "." + ("\n" if last else "")
-        self.in_data = not last
-        sys.stdout.write(text)
-        sys.stdout.flush()
-
-    def _command_complete(self, command: bytes) -> None:
-        fields = _decode_command(command)
-        field_value = fields.get(0x00000100, 0)
-        msg_id = fields.get(0x00000110, 0)
-        if field_value == C_STORE_RQ:
-            sop_class = str(fields.get(0x00000002, ""))
-            logger.info("Received Store Request (MsgID %s, %s)", msg_id, prefix_for(sop_class))
-        elif field_value == C_ECHO_RQ:
-            logger.info("Received Echo Request (MsgID %s)", msg_id)
-        else:
-            logger.error(
-                "Expected C-ECHO or C-STORE request but received DIMSE command 0x%04x",
-                field_value,
-            )
-            # DCMTK subOpSCP: cond = DIMSE_BADCOMMANDTYPE, logged, then A-ABORT
-            logger.error(
-                "DIMSE failure (aborting sub-association): 0006:0201 DIMSE Bad command type"
-            )
-            self.owner.abort_association(self.assoc)
-
-
-def _decode_command(command: bytes) -> dict[int, Any]:
-    """The few fields we need from an implicit VR LE command set."""
-    fields: dict[int, Any] = {}
-    pos = 0
-    while pos + 8 <= len(command):
-        group, elem, length = struct.unpack_from("<HHL", command, pos)
-        value = command[pos + 8 : pos + 8 + length]
-        tag = (group << 16) | elem
-        if tag in (0x00000100, 0x00000110) and length == 2:
-            fields[tag] = struct.unpack("<H", value)[0]
-        elif tag in (0x00000002, 0x00001000):
-            fields[tag] = value.rstrip(b"\0 ").decode("ascii", "replace")
-        pos += 8 + length
-    return fields
 
 
 def _register_unknown_sop_classes() -> None:
@@ -180,7 +77,7 @@ class StorageSCP:
         self.stats = ReceiveStats()
         self._bind_address = bind_address
         self._server: ThreadedAssociationServer | None = None
-        self._monitors: dict[int, _Monitor] = {}
+        self._monitors: dict[int, PduMonitor] = {}
         self._temp_files: dict[str, int] = {}
         self._lock = threading.Lock()
         self.port: int = config.storage.port or 0
@@ -354,7 +251,8 @@ class StorageSCP:
             except OSError:
                 pass
         with self._lock:
-            self._monitors[id(event.assoc)] = _Monitor(self, event.assoc)
+            assoc = event.assoc
+            self._monitors[id(assoc)] = PduMonitor(lambda: self.abort_association(assoc))
 
     def _on_requested(self, event: Event) -> None:
         logger.info("Sub-Association Received")

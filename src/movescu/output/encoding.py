@@ -1,56 +1,73 @@
-"""The bytes of an output file, from a received data set and the output options (spec 9).
+"""The bytes of an output file, from a parsed data set and the output options (spec 9).
 
-Owns a small DICOM data-set parser (explicit/implicit VR, little/big endian,
-sequences and items of defined or undefined length, encapsulated pixel data)
-and the encoder that writes what DCMTK's ``DcmFileFormat::saveFile`` writes in
-movescu's normal mode: ``+t…`` transfer syntax (with byte swapping of
+Owns the encoder that writes what DCMTK's ``DcmFileFormat::saveFile`` writes
+in movescu's normal mode: ``+t…`` transfer syntax (with byte swapping of
 OW/OF/OD/OL/OV/... values, which pydicom does not do), ``+td``/``+cl``,
 ``-u``, ``+g=/+g/-g`` group lengths (pydicom drops them), ``+e/-e``,
-``-p``/``+p f i`` padding, UI whitespace stripping and odd-length padding,
-plus the meta header built afresh as DCMTK 3.6.6+ does.
+``-p``/``+p f i`` padding, UI whitespace stripping and odd-length padding, plus
+the meta header built afresh as DCMTK 3.6.6+ does (and the ``+B`` one).
 
 Pure: no file is created here (:mod:`movescu.output.writer` does that) and no
 network.  Large values are never loaded: they are passed on as
 :class:`~movescu.output.writer.FileRange` chunks (or byte-swapped block by
-block).  pydicom is used only for its data dictionary (VRs of implicit data).
+block while being written).
 """
 
 from __future__ import annotations
 
 import logging
-import mmap
 import struct
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from types import TracebackType
+from dataclasses import dataclass
 
 from movescu.config import GroupLength, LengthEncoding, OutputOptions, WriteTransferSyntax
 from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
+from movescu.output.dataset import (
+    DEFLATED_LE,
+    EXPLICIT_BE,
+    EXPLICIT_LE,
+    IMPLICIT_LE,
+    ITEM,
+    ITEM_END,
+    LONG_VRS,
+    SEQUENCE_END,
+    TAG_PADDING,
+    TAG_SOP_CLASS_UID,
+    TAG_SOP_INSTANCE_UID,
+    UNDEFINED_LENGTH,
+    Element,
+    EncodingError,
+    Source,
+    Syntax,
+    Value,
+    clean_uid,
+    find_uid,
+    keyword_of,
+    parse_dataset,
+    tag_text,
+)
 from movescu.output.writer import Chunk, FileRange
 
 logger = logging.getLogger(__name__)
 
-IMPLICIT_LE = "1.2.840.10008.1.2"
-EXPLICIT_LE = "1.2.840.10008.1.2.1"
-EXPLICIT_BE = "1.2.840.10008.1.2.2"
-DEFLATED_LE = "1.2.840.10008.1.2.1.99"
-
-TAG_SOP_CLASS_UID = 0x00080016
-TAG_SOP_INSTANCE_UID = 0x00080018
-TAG_PIXEL_DATA = 0x7FE00010
-TAG_PADDING = 0xFFFCFFFC
-_ITEM = 0xFFFEE000
-_ITEM_END = 0xFFFEE00D
-_SEQ_END = 0xFFFEE0DD
-_UNDEFINED = 0xFFFFFFFF
+__all__ = [
+    "BIT_PRESERVING_VERSION_NAME",
+    "TAG_SOP_CLASS_UID",
+    "TAG_SOP_INSTANCE_UID",
+    "UNKNOWN_SOP_CLASS",
+    "EncodingError",
+    "Source",
+    "encode_file",
+    "encode_file_preamble_and_meta",
+    "find_uid",
+    "parse_dataset",
+]
 
 #: DCMTK's fallback Media Storage SOP Class UID for a data set without one.
 UNKNOWN_SOP_CLASS = "1.2.276.0.7230010.3.1.0.1"
 #: The ``+B`` meta header's version name, after DCMTK's ``OFFIS_DCMBP_367`` pattern.
 BIT_PRESERVING_VERSION_NAME = IMPLEMENTATION_VERSION_NAME.replace("MOVESCU_", "MOVESCU_BP_")[:16]
-
-_LONG_VRS = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"}
 _SWAP = {
     "US": 2, "SS": 2, "OW": 2, "AT": 2,
     "UL": 4, "SL": 4, "FL": 4, "OF": 4, "OL": 4,
@@ -60,300 +77,7 @@ _SWAP = {
 _NEW_VRS = {"UN", "UT", "OF", "OD", "OL", "UC", "OV", "SV", "UV", "UR"}
 _STRING_VRS = {"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "LT", "PN", "SH", "ST", "TM"}
 _STRING_VRS |= {"UC", "UR", "UT"}
-_WHITESPACE = b" \t\r\n\f\v"
-#: values at least this long stay in the file and are copied, not loaded
-_LARGE = 64 * 1024
 _SWAP_BLOCK = 1 << 20
-
-
-class EncodingError(ValueError):
-    """The received data set cannot be parsed or written with the requested options."""
-
-
-class Source:
-    """Read-only access to data-set bytes held in memory or in a file region."""
-
-    def __init__(self, buffer: bytes | mmap.mmap, base: int, length: int, path: str | None):
-        self._buffer = buffer
-        self.base = base
-        self.length = length
-        self.path = path
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Source:
-        """A source over ``data``."""
-        return cls(data, 0, len(data), None)
-
-    @classmethod
-    def from_file(cls, path: str, offset: int, length: int) -> Source:
-        """A source over ``length`` bytes of ``path`` from ``offset`` (memory-mapped)."""
-        if length == 0:
-            return cls(b"", 0, 0, None)
-        with open(path, "rb") as fh:
-            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        return cls(mapped, offset, length, path)
-
-    def read(self, pos: int, size: int) -> bytes:
-        """``size`` bytes at data-set offset ``pos``."""
-        if pos < 0 or pos + size > self.length:
-            raise EncodingError("data set ends unexpectedly")
-        start = self.base + pos
-        return bytes(self._buffer[start : start + size])
-
-    def close(self) -> None:
-        """Release the mapping (values already handed out stay valid)."""
-        if isinstance(self._buffer, mmap.mmap):
-            self._buffer.close()
-
-    def __enter__(self) -> Source:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-
-@dataclass
-class Value:
-    """Element value bytes in the source byte order: inline or a region of the source file."""
-
-    data: bytes | None = None
-    path: str | None = None
-    offset: int = 0
-    length: int = 0
-
-    def size(self) -> int:
-        return len(self.data) if self.data is not None else self.length
-
-
-@dataclass
-class Element:
-    """One parsed data element; ``items`` for SQ, ``fragments`` for encapsulated data."""
-
-    tag: int
-    vr: str
-    value: Value = field(default_factory=Value)
-    items: list[list[Element]] | None = None
-    fragments: list[Value] | None = None
-
-
-@dataclass(frozen=True)
-class Syntax:
-    """How a transfer syntax encodes the data set."""
-
-    implicit: bool
-    little: bool
-    deflated: bool = False
-
-    @classmethod
-    def of(cls, uid: str) -> Syntax:
-        if uid == IMPLICIT_LE:
-            return cls(True, True)
-        if uid == EXPLICIT_BE:
-            return cls(False, False)
-        return cls(False, True, uid == DEFLATED_LE)
-
-
-# ----------------------------------------------------------------------------- parsing
-
-
-def _dictionary_vr(tag: int, context: dict[int, int]) -> str:
-    group, elem = tag >> 16, tag & 0xFFFF
-    if elem == 0:
-        return "UL"
-    if group & 1:
-        return "LO" if 0x10 <= elem <= 0xFF else "UN"
-    from pydicom.datadict import dictionary_VR
-
-    try:
-        vr = dictionary_VR(tag)
-    except KeyError:
-        return "UN"
-    if vr == "US or SS":
-        return "SS" if context.get(0x00280103) == 1 else "US"
-    if vr in ("OB or OW", "US or OW", "US or SS or OW"):
-        if tag == TAG_PIXEL_DATA and context.get(0x00280100, 16) <= 8:
-            return "OB"
-        return "OW"
-    return vr.split(" ")[0]
-
-
-class _Parser:
-    def __init__(self, source: Source, syntax: Syntax) -> None:
-        self.src = source
-        self.implicit = syntax.implicit
-        self.order = "<" if syntax.little else ">"
-        self.context: dict[int, int] = {}
-
-    def u16(self, pos: int) -> int:
-        return int(struct.unpack(self.order + "H", self.src.read(pos, 2))[0])
-
-    def u32(self, pos: int) -> int:
-        return int(struct.unpack(self.order + "L", self.src.read(pos, 4))[0])
-
-    def tag(self, pos: int) -> int:
-        return (self.u16(pos) << 16) | self.u16(pos + 2)
-
-    def value(self, pos: int, length: int) -> Value:
-        if length >= _LARGE and self.src.path is not None:
-            return Value(path=self.src.path, offset=self.src.base + pos, length=length)
-        return Value(data=self.src.read(pos, length))
-
-    def dataset(self, pos: int, end: int, in_item: bool) -> tuple[list[Element], int]:
-        elements: list[Element] = []
-        while pos < end:
-            tag = self.tag(pos)
-            if tag == _ITEM_END and in_item:
-                return elements, pos + 8
-            element, pos = self.element(pos, tag)
-            elements.append(element)
-        if in_item and end != self.src.length:
-            return elements, pos
-        if in_item:
-            raise EncodingError("missing item delimitation")
-        return elements, pos
-
-    def element(self, pos: int, tag: int) -> tuple[Element, int]:
-        if self.implicit or (tag >> 16) == 0xFFFE:
-            vr = _dictionary_vr(tag, self.context)
-            length, pos = self.u32(pos + 4), pos + 8
-        else:
-            vr = self.src.read(pos + 4, 2).decode("ascii", errors="replace")
-            if vr in _LONG_VRS:
-                length, pos = self.u32(pos + 8), pos + 12
-            elif vr.isalpha() and vr.isupper():
-                length, pos = self.u16(pos + 6), pos + 8
-            else:
-                raise EncodingError(f"bad VR in element ({tag >> 16:04x},{tag & 0xFFFF:04x})")
-        if vr == "SQ":
-            items, pos = self.sequence(pos, length)
-            return Element(tag, vr, items=items), pos
-        if length == _UNDEFINED:
-            if tag == TAG_PIXEL_DATA:
-                fragments, pos = self.fragments(pos)
-                return Element(tag, vr, fragments=fragments), pos
-            if vr == "UN":  # undefined-length UN: an implicit VR LE sequence (PS3.5 6.2.2)
-                saved = (self.implicit, self.order)
-                self.implicit, self.order = True, "<"
-                items, pos = self.sequence(pos, length)
-                self.implicit, self.order = saved
-                return Element(tag, "SQ", items=items), pos
-            raise EncodingError("undefined length in a non-sequence element")
-        if length % 2:
-            # dcmdata's parser warning, in its wording
-            logger.warning("DcmItem: Length of element %s is odd", _tag_text(tag))
-        element = Element(tag, vr, self.value(pos, length))
-        if tag in (0x00280100, 0x00280103) and length == 2 and element.value.data:
-            self.context[tag] = struct.unpack(self.order + "H", element.value.data)[0]
-        return element, pos + length
-
-    def sequence(self, pos: int, length: int) -> tuple[list[list[Element]], int]:
-        items: list[list[Element]] = []
-        end = pos + length if length != _UNDEFINED else self.src.length
-        while pos < end:
-            tag, item_length = self.tag(pos), self.u32(pos + 4)
-            pos += 8
-            if tag == _SEQ_END:
-                return items, pos
-            if tag != _ITEM:
-                raise EncodingError("expected an item in a sequence")
-            if item_length == _UNDEFINED:
-                item, pos = self.dataset(pos, self.src.length, True)
-            else:
-                item, _ = self.dataset(pos, pos + item_length, False)
-                pos += item_length
-            items.append(item)
-        if length == _UNDEFINED:
-            raise EncodingError("missing sequence delimitation")
-        return items, pos
-
-    def fragments(self, pos: int) -> tuple[list[Value], int]:
-        fragments: list[Value] = []
-        while True:
-            tag, length = self.tag(pos), self.u32(pos + 4)
-            pos += 8
-            if tag == _SEQ_END:
-                return fragments, pos
-            if tag != _ITEM or length == _UNDEFINED:
-                raise EncodingError("bad item in encapsulated pixel data")
-            fragments.append(self.value(pos, length))
-            pos += length
-
-
-def parse_dataset(source: Source, transfer_syntax: str) -> list[Element]:
-    """Parse a received data set.
-
-    Parameters
-    ----------
-    source : Source
-        The data-set bytes.
-    transfer_syntax : str
-        Transfer syntax UID of the presentation context it arrived on
-        (deflated data is inflated in memory first).
-
-    Returns
-    -------
-    list of Element
-        Top-level elements in stream order.
-
-    Raises
-    ------
-    EncodingError
-        The bytes are not a well-formed data set.
-    """
-    syntax = Syntax.of(transfer_syntax)
-    if syntax.deflated:
-        try:
-            raw = zlib.decompress(source.read(0, source.length), -zlib.MAX_WBITS)
-        except zlib.error as exc:
-            raise EncodingError(f"cannot inflate data set: {exc}") from exc
-        source = Source.from_bytes(raw)
-    elements, _ = _Parser(source, syntax).dataset(0, source.length, False)
-    return elements
-
-
-def find_uid(elements: list[Element], tag: int) -> str | None:
-    """The whitespace-stripped value of UI element ``tag``, searching items depth-first.
-
-    Parameters
-    ----------
-    elements : list of Element
-        A parsed data set.
-    tag : int
-        The tag searched (DCMTK ``findAndGetString`` with ``searchIntoSub``).
-
-    Returns
-    -------
-    str or None
-        The value ("" for an empty element), None when absent.
-    """
-    for element in elements:
-        if element.tag == tag and element.value.data is not None:
-            return _clean_uid(element.value.data).rstrip(b"\0").decode("ascii", "replace")
-        for item in element.items or []:
-            found = find_uid(item, tag)
-            if found is not None:
-                return found
-    return None
-
-
-def _tag_text(tag: int) -> str:
-    return f"({tag >> 16:04x},{tag & 0xFFFF:04x})"
-
-
-def _keyword(tag: int) -> str:
-    from pydicom.datadict import keyword_for_tag
-
-    return keyword_for_tag(tag) or "Unknown Tag & Data"
-
-
-def _clean_uid(data: bytes) -> bytes:
-    # DCMTK's automatic input correction removes all whitespace from UI values.
-    return data.rstrip(b"\0").translate(None, _WHITESPACE)
-
-
-# ----------------------------------------------------------------------------- encoding
 
 
 @dataclass(frozen=True)
@@ -385,7 +109,7 @@ def _element_header(tag: int, vr: str, length: int, target: Syntax) -> bytes:
     head = struct.pack(order + "HH", tag >> 16, tag & 0xFFFF)
     if target.implicit or (tag >> 16) == 0xFFFE:
         return head + struct.pack(order + "L", length)
-    if vr in _LONG_VRS:
+    if vr in LONG_VRS:
         return head + vr.encode("ascii") + b"\0\0" + struct.pack(order + "L", length)
     if length > 0xFFFF:
         raise EncodingError(f"value of ({tag >> 16:04x},{tag & 0xFFFF:04x}) too long for {vr}")
@@ -415,13 +139,13 @@ def _value_pieces(element: Element, plan: _Plan) -> tuple[list[_Piece], int]:
         return pieces, value.length + value.length % 2
     data = value.data
     if vr == "UI":
-        cleaned = _clean_uid(data)
+        cleaned = clean_uid(data)
         if b" " in data.rstrip(b"\0") and cleaned != data.rstrip(b"\0"):
             logger.warning(
                 "DcmUniqueIdentifier: Element %s %s contains one or more space characters, "
                 "which were removed",
-                _keyword(element.tag),
-                _tag_text(element.tag),
+                keyword_of(element.tag),
+                tag_text(element.tag),
             )
         data = cleaned
     if len(data) % 2:
@@ -449,17 +173,17 @@ def _encode_element(element: Element, plan: _Plan) -> tuple[list[_Piece], int]:
         for item in element.items:
             content, content_size = _encode_dataset(item, plan, plan.item_pad)
             if plan.undefined_lengths:
-                body.append(_element_header(_ITEM, "", _UNDEFINED, target))
+                body.append(_element_header(ITEM, "", UNDEFINED_LENGTH, target))
                 body.extend(content)
-                body.append(_element_header(_ITEM_END, "", 0, target))
+                body.append(_element_header(ITEM_END, "", 0, target))
                 size += content_size + 16
             else:
-                body.append(_element_header(_ITEM, "", content_size, target))
+                body.append(_element_header(ITEM, "", content_size, target))
                 body.extend(content)
                 size += content_size + 8
         if plan.undefined_lengths:
-            head = _element_header(element.tag, "SQ", _UNDEFINED, target)
-            trailer = _element_header(_SEQ_END, "", 0, target)
+            head = _element_header(element.tag, "SQ", UNDEFINED_LENGTH, target)
+            trailer = _element_header(SEQUENCE_END, "", 0, target)
             return [head, *body, trailer], len(head) + size + len(trailer)
         head = _element_header(element.tag, "SQ", size, target)
         return [head, *body], len(head) + size
@@ -469,15 +193,15 @@ def _encode_element(element: Element, plan: _Plan) -> tuple[list[_Piece], int]:
     if element.fragments is not None:
         if plan.source.little != target.little:
             raise EncodingError("encapsulated pixel data cannot change byte order")
-        head = _element_header(element.tag, vr, _UNDEFINED, target)
+        head = _element_header(element.tag, vr, UNDEFINED_LENGTH, target)
         pieces: list[_Piece] = [head]
         size = len(head)
         for fragment in element.fragments:
-            fragment_pieces, fragment_size = _value_pieces(Element(_ITEM, "OB", fragment), plan)
-            pieces.append(_element_header(_ITEM, "", fragment_size, target))
+            fragment_pieces, fragment_size = _value_pieces(Element(ITEM, "OB", fragment), plan)
+            pieces.append(_element_header(ITEM, "", fragment_size, target))
             pieces.extend(fragment_pieces)
             size += 8 + fragment_size
-        pieces.append(_element_header(_SEQ_END, "", 0, target))
+        pieces.append(_element_header(SEQUENCE_END, "", 0, target))
         return pieces, size + 8
     value_pieces, value_size = _value_pieces(element, plan)
     head = _element_header(element.tag, vr, value_size, target)
@@ -585,7 +309,7 @@ _UNCOMPRESSED = {IMPLICIT_LE, EXPLICIT_LE, EXPLICIT_BE, DEFLATED_LE}
 def _top_level_uid(elements: list[Element], tag: int) -> str | None:
     for element in elements:
         if element.tag == tag and element.value.data is not None:
-            return _clean_uid(element.value.data).decode("ascii", "replace")
+            return clean_uid(element.value.data).decode("ascii", "replace")
     return None
 
 

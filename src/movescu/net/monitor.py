@@ -1,0 +1,92 @@
+"""Watching a sub-association's PDUs: DCMTK's request log lines and progress dots.
+
+Owns what DCMTK prints while a DIMSE message arrives, before pynetdicom has
+decoded it: ``Received Store Request (MsgID n, <prefix>)`` / ``Received Echo
+Request (MsgID n)`` when the command set is complete, ``RECV: ....`` on stdout
+(one dot per data PDV, only when ``movescu.progress`` is exactly at INFO), and
+the error + abort for any other DIMSE command.  Must not answer requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from movescu.net.sop_classes import prefix_for
+
+logger = logging.getLogger("movescu.net.scp")
+progress_logger = logging.getLogger("movescu.progress")
+
+C_STORE_RQ = 0x0001
+C_ECHO_RQ = 0x0030
+
+
+class PduMonitor:
+    """Per-association PDU watcher: command decoding, progress dots, unexpected commands."""
+
+    def __init__(self, abort: Callable[[], None]) -> None:
+        self.abort = abort
+        self.command = bytearray()
+        self.in_data = False
+
+    def on_pdu(self, pdu: Any) -> None:
+        """Feed one received PDU (only P-DATA-TF PDUs carry PDV items)."""
+        for item in getattr(pdu, "presentation_data_value_items", []) or []:
+            data = item.presentation_data_value or b""
+            if not data:
+                continue
+            header, body = data[0], data[1:]
+            if header & 1:
+                self.command += body
+                if header & 2:
+                    self._command_complete(bytes(self.command))
+                    self.command.clear()
+            else:
+                self._data_fragment(last=bool(header & 2))
+
+    def _data_fragment(self, last: bool) -> None:
+        if progress_logger.getEffectiveLevel() != logging.INFO:
+            return
+        text = ("RECV: " if not self.in_data else "") + "." + ("\n" if last else "")
+        self.in_data = not last
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    def _command_complete(self, command: bytes) -> None:
+        fields = decode_command(command)
+        field_value = fields.get(0x00000100, 0)
+        msg_id = fields.get(0x00000110, 0)
+        if field_value == C_STORE_RQ:
+            sop_class = str(fields.get(0x00000002, ""))
+            logger.info("Received Store Request (MsgID %s, %s)", msg_id, prefix_for(sop_class))
+        elif field_value == C_ECHO_RQ:
+            logger.info("Received Echo Request (MsgID %s)", msg_id)
+        else:
+            logger.error(
+                "Expected C-ECHO or C-STORE request but received DIMSE command 0x%04x",
+                field_value,
+            )
+            # DCMTK subOpSCP: cond = DIMSE_BADCOMMANDTYPE, logged, then A-ABORT
+            logger.error(
+                "DIMSE failure (aborting sub-association): 0006:0201 DIMSE Bad command type"
+            )
+            self.abort()
+
+
+def decode_command(command: bytes) -> dict[int, Any]:
+    """The few fields we need from an implicit VR LE command set."""
+    fields: dict[int, Any] = {}
+    pos = 0
+    while pos + 8 <= len(command):
+        group, elem, length = struct.unpack_from("<HHL", command, pos)
+        value = command[pos + 8 : pos + 8 + length]
+        tag = (group << 16) | elem
+        if tag in (0x00000100, 0x00000110) and length == 2:
+            fields[tag] = struct.unpack("<H", value)[0]
+        elif tag in (0x00000002, 0x00001000):
+            fields[tag] = value.rstrip(b"\0 ").decode("ascii", "replace")
+        pos += 8 + length
+    return fields
