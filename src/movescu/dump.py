@@ -254,6 +254,8 @@ def format_value(elem: DataElement, *, shorten: bool = False) -> tuple[str, int]
         return "(no value available)", 0
     if vr in _STRING_VRS:
         texts = [str(v) for v in values]
+        if len(texts) == 1 and vr not in _TEXT_VRS:
+            texts = texts[0].split("\\")  # a raw multi-valued string (invalid DS/IS)
         if vr not in _TEXT_VRS:
             texts = [t.rstrip(" ") for t in texts]
         if vr == "UI":

@@ -25,6 +25,7 @@ from movescu.errors import UsageError
 
 if TYPE_CHECKING:
     from pydicom import Dataset
+    from pydicom.dataelem import DataElement
 
 #: transfer syntax name of a key-only identifier (DCMTK 3.6.7 prints the
 #: current encoding of a fresh data set: explicit VR little endian)
@@ -263,7 +264,23 @@ def apply_keys(dataset: Dataset, keys: tuple[QueryKey, ...]) -> None:
             target[key.tag] = DataElement(key.tag, "SQ", Sequence())
             continue
         value: Any = None if key.value is None else convert_value(key.vr, key.value)
-        target[key.tag] = DataElement(key.tag, key.vr, value)
+        target[key.tag] = _element(key.tag, key.vr, value)
+
+
+def _element(tag: int, vr: str, value: Any) -> DataElement:
+    """A pydicom element holding ``value`` as DCMTK would store it.
+
+    DCMTK stores any string in DS/IS (``-k 0018,0050=abc``); pydicom cannot hold
+    such a value as a number string, so it is kept as text and written verbatim.
+    """
+    from pydicom.dataelem import DataElement
+
+    try:
+        return DataElement(tag, vr, value)
+    except (ValueError, TypeError, OverflowError):
+        element = DataElement(tag, "UT", value)
+        element.VR = vr
+        return element
 
 
 def load_identifiers(options: QueryOptions) -> list[Identifier]:

@@ -238,6 +238,19 @@ def test_apply_keys_creates_items_and_replaces(dictionary: Dictionary) -> None:
     assert [e.tag for e in ds] == sorted(e.tag for e in ds)
 
 
+def test_apply_keys_keeps_invalid_number_strings(dictionary: Dictionary) -> None:
+    from pydicom.filebase import DicomBytesIO
+    from pydicom.filewriter import write_dataset
+
+    ds = Dataset()
+    apply_keys(ds, (parse_key("0018,0050=1.5\\x", dictionary),))
+    assert ds["SliceThickness"].VR == "DS"
+    out = DicomBytesIO()
+    out.is_little_endian, out.is_implicit_VR = True, False
+    write_dataset(out, ds)
+    assert out.getvalue() == b"\x18\x00\x50\x00DS\x06\x001.5\\x "
+
+
 def test_apply_keys_into_existing_sequence_item(dictionary: Dictionary) -> None:
     ds = Dataset()
     item = Dataset()
