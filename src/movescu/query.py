@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import struct
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -307,12 +308,15 @@ def load_identifiers(options: QueryOptions) -> list[Identifier]:
     from movescu.queryfile import read_query_file
 
     identifiers: list[Identifier] = []
-    if not options.files:
-        dataset = PydicomDataset()
-        apply_keys(dataset, options.keys)
-        return [Identifier("", dataset, KEY_ONLY_TRANSFER_SYNTAX)]
-    for path in options.files:
-        dataset, ts_name = read_query_file(path)
-        apply_keys(dataset, options.keys)
-        identifiers.append(Identifier(str(path), dataset, ts_name))
+    # pydicom warns about values DCMTK stores silently (e.g. DA "abc")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if not options.files:
+            dataset = PydicomDataset()
+            apply_keys(dataset, options.keys)
+            return [Identifier("", dataset, KEY_ONLY_TRANSFER_SYNTAX)]
+        for path in options.files:
+            dataset, ts_name = read_query_file(path)
+            apply_keys(dataset, options.keys)
+            identifiers.append(Identifier(str(path), dataset, ts_name))
     return identifiers
