@@ -19,7 +19,7 @@ import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from movescu.config import Config, IPFamily, PendingDatasetHandling
+from movescu.config import Config, PendingDatasetHandling
 from movescu.errors import (
     AssociationError,
     AssociationParametersError,
@@ -27,7 +27,7 @@ from movescu.errors import (
     NoPresentationContextError,
 )
 from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
-from movescu.net import contexts, messages
+from movescu.net import contexts, messages, movelog, transport
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
@@ -37,10 +37,6 @@ logger = logging.getLogger(__name__)
 
 #: DICOM priority MEDIUM, what DCMTK's movescu sends (pynetdicom's default is LOW).
 PRIORITY_MEDIUM = 0
-
-# Command-set tags that form a response's "status detail" (DCMTK's statusDetail).
-_STATUS_DETAIL_TAGS = (0x00000901, 0x00000902, 0x00000903)
-_NO_DATA_SET = 0x0101
 
 
 class Ending(enum.Enum):
@@ -68,81 +64,6 @@ class MoveOutcome:
     pending_responses: int = 0
 
 
-def silence_pynetdicom() -> None:
-    """Keep pynetdicom's own log lines and standard handlers out of our output.
-
-    DCMTK-worded lines come from this package's loggers instead (pynetdicom-notes 8).
-    :func:`movescu.logconfig.configure` sets the library loggers' levels; when the
-    SCU runs without it (library use, tests) pynetdicom's records stop at its own
-    logger instead of reaching the root logger.
-    """
-    from movescu.logconfig import quiet_libraries
-
-    quiet_libraries()
-    pynetdicom_logger = logging.getLogger("pynetdicom")
-    if pynetdicom_logger.level == logging.NOTSET:
-        pynetdicom_logger.propagate = False
-
-
-def relax_ae_title_validation() -> None:
-    """Accept every ASCII AE title, as DCMTK does (empty, all spaces, backslashes).
-
-    pynetdicom's documented hook ``_config.VALIDATORS["AE"]`` would otherwise raise
-    for titles DCMTK sends without complaint.
-    """
-    from pynetdicom import _config
-
-    def _validate(value: Any) -> tuple[bool, str]:
-        if not isinstance(value, str) or len(value) > 16:
-            return False, "must be a str of at most 16 characters"
-        try:
-            value.encode("ascii")
-        except UnicodeEncodeError:
-            return False, "must only contain ASCII characters"
-        return True, ""
-
-    _config.VALIDATORS["AE"] = _validate
-
-
-def _log_lines(level: int, lines: list[str]) -> None:
-    for line in lines:
-        logger.log(level, line)
-
-
-def _resolve(host: str, port: int, family: IPFamily) -> str:
-    """The address to connect to for ``-i4``/``-i6``/``-i0`` (default IPv4)."""
-    fam = {
-        IPFamily.IPV4: socket.AF_INET,
-        IPFamily.IPV6: socket.AF_INET6,
-        IPFamily.AUTO: socket.AF_UNSPEC,
-    }[family]
-    try:
-        infos = socket.getaddrinfo(host, port, fam, socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        raise AssociationError(
-            "Association Request Failed:\n" + messages.unknown_host(host)
-        ) from None
-    return str(infos[0][4][0])
-
-
-class _TransportErrors(logging.Handler):
-    """Captures pynetdicom's ``TCP Initialisation Error: <exc>`` record during connect."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.text: str | None = None
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        prefix = "TCP Initialisation Error: "
-        if message.startswith(prefix):
-            text = message[len(prefix) :]
-            # "[Errno 111] Connection refused" -> "Connection refused" (strerror, as DCMTK)
-            if text.startswith("[Errno") and "] " in text:
-                text = text.split("] ", 1)[1]
-            self.text = text
-
-
 @dataclass(frozen=True)
 class _RawResponse:
     """A received DIMSE message as it arrived: command set and data-set bytes."""
@@ -165,6 +86,8 @@ class MoveAssociation:
         net = config.network
         self.calling = net.ae_title[:16]
         self.called = net.called_ae_title[:16]
+        #: dcmnet's "(<calling>,<called>)" in DIMSE warnings
+        self._where = f"({self.calling},{self.called})"
         self.find_uid, self.move_uid = contexts.MODEL_SOP_CLASSES[config.query.model]
         self.transfer_syntaxes = contexts.proposed_transfer_syntaxes(net.proposed_transfer_syntax)
         self.assoc: Association | None = None
@@ -191,8 +114,8 @@ class MoveAssociation:
         """
         from pynetdicom import AE, evt
 
-        silence_pynetdicom()
-        relax_ae_title_validation()
+        transport.silence_pynetdicom()
+        transport.relax_ae_title_validation()
         net = self.config.network
         try:
             ae = AE(ae_title=self.calling)
@@ -213,15 +136,15 @@ class MoveAssociation:
 
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("Request Parameters:")
-            _log_lines(logging.DEBUG, messages.association_dump("RQ", self._summary(None)))
-        address = _resolve(net.peer, net.port, net.ip_family)
+            movelog.log_lines(logging.DEBUG, messages.association_dump("RQ", self._summary(None)))
+        address = transport.resolve_address(net.peer, net.port, net.ip_family)
         logger.info("Requesting Association")
         handlers = [
             (evt.EVT_CONN_OPEN, self._on_connection_open),
             (evt.EVT_PDU_RECV, self._on_pdu_received),
             (evt.EVT_DIMSE_RECV, self._on_dimse_received),
         ]
-        capture = _TransportErrors()
+        capture = transport.TransportErrors()
         transport_logger = logging.getLogger("pynetdicom.transport")
         transport_level = transport_logger.level
         # the library loggers may be switched off entirely: this child must still emit
@@ -261,7 +184,7 @@ class MoveAssociation:
 
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("Association Parameters Negotiated:")
-            _log_lines(logging.DEBUG, messages.association_dump("AC", self._summary(assoc)))
+            movelog.log_lines(logging.DEBUG, messages.association_dump("AC", self._summary(assoc)))
         if not assoc.accepted_contexts:
             # DCMTK exits without releasing: the socket is just closed (spec 7.1)
             assoc.abort()
@@ -373,23 +296,15 @@ class MoveAssociation:
             return MoveOutcome(None, Ending.ABORT, messages.NO_VALID_CONTEXT)
         destination = self.config.network.effective_move_destination
         self._move_ts = str(move_context.transfer_syntax[0])
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.info("Sending Move Request")
-            _log_lines(
-                logging.DEBUG,
-                messages.move_request_dump(
-                    move_context.context_id or 0,
-                    msg_id,
-                    self.move_uid,
-                    PRIORITY_MEDIUM,
-                    destination,
-                ),
-            )
-        else:
-            logger.info("Sending Move Request (MsgID %d)", msg_id)
-        if logger.isEnabledFor(logging.INFO):
-            logger.info("Request Identifiers:")
-            _log_lines(logging.INFO, _dataset_lines(identifier, ts_name))
+        movelog.log_request(
+            move_context.context_id or 0,
+            msg_id,
+            self.move_uid,
+            PRIORITY_MEDIUM,
+            destination,
+            identifier,
+            ts_name,
+        )
         self._drain_received()
         try:
             responses = assoc.send_c_move(
@@ -424,18 +339,18 @@ class MoveAssociation:
                     None, Ending.ABORT, messages.unexpected_msg_id(got_id, msg_id), pending
                 )
             status = int(status_ds.Status)
-            has_data = int(command.get("CommandDataSetType", _NO_DATA_SET)) != _NO_DATA_SET
+            ignore = net.pending_handling is PendingDatasetHandling.IGNORE
             if status == 0xFF00:
                 pending += 1
-                self._log_pending(command, has_data, pending)
-                if has_data and net.pending_handling is PendingDatasetHandling.IGNORE:
+                movelog.log_pending(command, pending, self._where, read_data_set=not ignore)
+                if ignore and movelog.has_data_set(command):
                     # DCMTK -pi: the data PDVs are then misread as the next command
                     responses.close()
                     return MoveOutcome(None, Ending.ABORT, messages.COMMAND_READ_FAILED, pending)
                 if net.cancel and pending == net.cancel:
                     self._send_cancel(msg_id, context_id)
                 continue
-            self._log_final(command, raw, status, decoded)
+            movelog.log_final(command, raw.data_set, status, decoded, self._move_ts)
             return MoveOutcome(status, Ending.OPEN, None, pending)
         return self._dimse_failure(pending)
 
@@ -458,63 +373,6 @@ class MoveAssociation:
     def _connection_closed(self) -> bool:
         assoc = self.assoc
         return assoc is not None and assoc.acse.is_aborted("a-p-abort")
-
-    def _log_pending(self, command: Any, has_data: bool, number: int) -> None:
-        where = f"({self.calling},{self.called})"
-        if any(tag in command for tag in _STATUS_DETAIL_TAGS):
-            logger.warning(
-                "DIMSE Warning: %s: moveUser: Pending with statusDetail, ignoring detail", where
-            )
-        if has_data:
-            logger.warning(
-                "DIMSE Warning: %s: moveUser: Status Pending, but DataSetType!=NULL", where
-            )
-            if self.config.network.pending_handling is PendingDatasetHandling.IGNORE:
-                logger.warning(
-                    "DIMSE Warning: %s: Assuming NO response identifiers are present", where
-                )
-            else:
-                logger.warning(
-                    "DIMSE Warning: %s: Reading but ignoring response identifier set", where
-                )
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.info("Received Move Response %d", number)
-            _log_lines(logging.DEBUG, _response_dump(command, has_data))
-        else:
-            logger.info("Received Move Response %d (Pending)", number)
-
-    def _log_final(self, command: Any, raw: Any, status: int, decoded: Any) -> None:
-        has_data = int(command.get("CommandDataSetType", _NO_DATA_SET)) != _NO_DATA_SET
-        # DCMTK 3.6.2+: the status verdict comes before the final-response line (spec 6.5)
-        if messages.is_warning(status):
-            logger.warning(
-                "Move response with warning status (%s)", messages.move_status_short(status)
-            )
-        elif not messages.is_success_or_cancel(status):
-            logger.warning(
-                "Move response with error status (%s)", messages.move_status_short(status)
-            )
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.info("Received Final Move Response")
-            _log_lines(logging.DEBUG, _response_dump(command, has_data))
-            if has_data and raw.data_set:
-                # pynetdicom decodes Warning/Failure/Cancel identifiers itself
-                identifier = decoded or _decode_identifier(raw.data_set, self._move_ts)
-                if identifier is not None:
-                    logger.debug("Response Identifiers:")
-                    ts_name = messages.ts_dump_name(self._move_ts)
-                    _log_lines(logging.DEBUG, _dataset_lines(identifier, ts_name))
-            detail = [tag for tag in _STATUS_DETAIL_TAGS if tag in command]
-            if detail:
-                from pydicom.dataset import Dataset
-
-                status_detail = Dataset()
-                for tag in detail:
-                    status_detail[tag] = command[tag]
-                logger.debug("Status Detail:")
-                _log_lines(logging.DEBUG, _dataset_lines(status_detail, "Little Endian Implicit"))
-        else:
-            logger.info("Received Final Move Response (%s)", messages.move_status_short(status))
 
     def _send_cancel(self, msg_id: int, context_id: int) -> None:
         assert self.assoc is not None
@@ -567,53 +425,3 @@ class MoveAssociation:
         ae = getattr(self, "_ae", None)
         if ae is not None:
             ae.shutdown()
-
-
-def _response_dump(command: Any, has_data: bool) -> list[str]:
-    counters = [
-        command.get(keyword)
-        for keyword in (
-            "NumberOfRemainingSuboperations",
-            "NumberOfCompletedSuboperations",
-            "NumberOfFailedSuboperations",
-            "NumberOfWarningSuboperations",
-        )
-    ]
-    return messages.move_response_dump(
-        int(command.get("MessageIDBeingRespondedTo", 0)),
-        str(command.get("AffectedSOPClassUID", "")) or None,
-        [None if c is None else int(c) for c in counters],
-        has_data,
-        int(command.get("Status", 0)),
-    )
-
-
-def _decode_identifier(data: bytes, transfer_syntax: str) -> Dataset | None:
-    from io import BytesIO
-
-    from pydicom.uid import UID
-    from pynetdicom.dsutils import decode
-
-    ts = UID(transfer_syntax)
-    try:
-        return decode(BytesIO(data), ts.is_implicit_VR, ts.is_little_endian, ts.is_deflated)
-    except Exception:  # noqa: BLE001 - a bad response identifier is only not shown
-        return None
-
-
-def _dataset_lines(ds: Dataset, ts_name: str) -> list[str]:
-    """dcmdump-style lines of ``ds`` via :mod:`movescu.dump` (the query stage's dumper)."""
-    try:
-        from movescu.dump import dataset_dump
-    except ImportError:  # pragma: no cover - until the dump module exists
-        return [
-            "",
-            "# Dicom-Data-Set",
-            f"# Used TransferSyntax: {ts_name}",
-            *str(ds).splitlines(),
-            "",
-        ]
-    dumped: Any = dataset_dump(ds, ts_name)
-    # "\n# Dicom-Data-Set\n...\n": the leading and trailing empty lines are DCMTK's
-    lines = dumped.split("\n") if isinstance(dumped, str) else list(dumped)
-    return lines

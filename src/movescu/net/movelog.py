@@ -1,0 +1,163 @@
+"""The SCU's DCMTK-worded log lines for requests and responses (spec 6.5, 6.6).
+
+Owns what movescu prints at ``-v`` and ``-d`` about each C-MOVE: the request
+(``Sending Move Request``, its DIMSE dump, ``Request Identifiers:``), pending
+responses (with dcmnet's ``DIMSE Warning`` lines for data sets and status
+detail), the final response with its warning/error verdict, response
+identifiers and status detail.  It only formats and logs; the response loop
+in :mod:`movescu.net.scu` decides what happens.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from movescu.net import messages
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
+
+logger = logging.getLogger(__name__)
+
+# Command-set tags that form a response's "status detail" (DCMTK's statusDetail).
+STATUS_DETAIL_TAGS = (0x00000901, 0x00000902, 0x00000903)
+_NO_DATA_SET = 0x0101
+
+
+def has_data_set(command: Any) -> bool:
+    """True when a command set announces a data set (CommandDataSetType != 0x0101)."""
+    return int(command.get("CommandDataSetType", _NO_DATA_SET)) != _NO_DATA_SET
+
+
+def log_request(
+    context_id: int,
+    msg_id: int,
+    sop_class: str,
+    priority: int,
+    destination: str,
+    identifier: Dataset,
+    ts_name: str,
+) -> None:
+    """``Sending Move Request (MsgID n)`` (``-d``: + dump) and ``Request Identifiers:``."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.info("Sending Move Request")
+        dump = messages.move_request_dump(context_id, msg_id, sop_class, priority, destination)
+        log_lines(logging.DEBUG, dump)
+    else:
+        logger.info("Sending Move Request (MsgID %d)", msg_id)
+    if logger.isEnabledFor(logging.INFO):
+        logger.info("Request Identifiers:")
+        log_lines(logging.INFO, dataset_lines(identifier, ts_name))
+
+
+def log_lines(level: int, lines: list[str]) -> None:
+    for line in lines:
+        logger.log(level, line)
+
+
+def log_pending(command: Any, number: int, where: str, read_data_set: bool) -> None:
+    """One pending response; ``where`` is ``(<calling>,<called>)`` (dcmnet's warnings)."""
+    has_data = has_data_set(command)
+    if any(tag in command for tag in STATUS_DETAIL_TAGS):
+        logger.warning(
+            "DIMSE Warning: %s: moveUser: Pending with statusDetail, ignoring detail", where
+        )
+    if has_data:
+        logger.warning("DIMSE Warning: %s: moveUser: Status Pending, but DataSetType!=NULL", where)
+        if not read_data_set:
+            logger.warning(
+                "DIMSE Warning: %s: Assuming NO response identifiers are present", where
+            )
+        else:
+            logger.warning(
+                "DIMSE Warning: %s: Reading but ignoring response identifier set", where
+            )
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.info("Received Move Response %d", number)
+        log_lines(logging.DEBUG, response_dump(command, has_data))
+    else:
+        logger.info("Received Move Response %d (Pending)", number)
+
+
+def log_final(command: Any, data: bytes, status: int, decoded: Any, move_ts: str) -> None:
+    """The final response: verdict (W), ``Received Final Move Response``, ``-d`` details."""
+    has_data = has_data_set(command)
+    # DCMTK 3.6.2+: the status verdict comes before the final-response line (spec 6.5)
+    if messages.is_warning(status):
+        logger.warning(
+            "Move response with warning status (%s)", messages.move_status_short(status)
+        )
+    elif not messages.is_success_or_cancel(status):
+        logger.warning("Move response with error status (%s)", messages.move_status_short(status))
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.info("Received Final Move Response")
+        log_lines(logging.DEBUG, response_dump(command, has_data))
+        if has_data and data:
+            # pynetdicom decodes Warning/Failure/Cancel identifiers itself
+            identifier = decoded or decode_identifier(data, move_ts)
+            if identifier is not None:
+                logger.debug("Response Identifiers:")
+                ts_name = messages.ts_dump_name(move_ts)
+                log_lines(logging.DEBUG, dataset_lines(identifier, ts_name))
+        detail = [tag for tag in STATUS_DETAIL_TAGS if tag in command]
+        if detail:
+            from pydicom.dataset import Dataset
+
+            status_detail = Dataset()
+            for tag in detail:
+                status_detail[tag] = command[tag]
+            logger.debug("Status Detail:")
+            log_lines(logging.DEBUG, dataset_lines(status_detail, "Little Endian Implicit"))
+    else:
+        logger.info("Received Final Move Response (%s)", messages.move_status_short(status))
+
+
+def response_dump(command: Any, has_data: bool) -> list[str]:
+    counters = [
+        command.get(keyword)
+        for keyword in (
+            "NumberOfRemainingSuboperations",
+            "NumberOfCompletedSuboperations",
+            "NumberOfFailedSuboperations",
+            "NumberOfWarningSuboperations",
+        )
+    ]
+    return messages.move_response_dump(
+        int(command.get("MessageIDBeingRespondedTo", 0)),
+        str(command.get("AffectedSOPClassUID", "")) or None,
+        [None if c is None else int(c) for c in counters],
+        has_data,
+        int(command.get("Status", 0)),
+    )
+
+
+def decode_identifier(data: bytes, transfer_syntax: str) -> Dataset | None:
+    from io import BytesIO
+
+    from pydicom.uid import UID
+    from pynetdicom.dsutils import decode
+
+    ts = UID(transfer_syntax)
+    try:
+        return decode(BytesIO(data), ts.is_implicit_VR, ts.is_little_endian, ts.is_deflated)
+    except Exception:  # noqa: BLE001 - a bad response identifier is only not shown
+        return None
+
+
+def dataset_lines(ds: Dataset, ts_name: str) -> list[str]:
+    """dcmdump-style lines of ``ds`` via :mod:`movescu.dump` (the query stage's dumper)."""
+    try:
+        from movescu.dump import dataset_dump
+    except ImportError:  # pragma: no cover - until the dump module exists
+        return [
+            "",
+            "# Dicom-Data-Set",
+            f"# Used TransferSyntax: {ts_name}",
+            *str(ds).splitlines(),
+            "",
+        ]
+    dumped: Any = dataset_dump(ds, ts_name)
+    # "\n# Dicom-Data-Set\n...\n": the leading and trailing empty lines are DCMTK's
+    lines = dumped.split("\n") if isinstance(dumped, str) else list(dumped)
+    return lines

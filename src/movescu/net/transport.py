@@ -1,0 +1,90 @@
+"""pynetdicom seams the C-MOVE SCU needs: quiet libraries, AE titles, addresses, errors.
+
+Owns the process-wide pynetdicom settings the SCU relies on (its loggers kept out
+of our output, DCMTK's lenient AE-title rules via the documented
+``_config.VALIDATORS`` hook), the ``-i4/-i6/-i0`` address resolution and the
+capture of pynetdicom's connect error text for DCMTK's ``TCP Initialization
+Error`` line.  No association logic.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from typing import Any
+
+from movescu.config import IPFamily
+from movescu.errors import AssociationError
+from movescu.net import messages
+
+logger = logging.getLogger(__name__)
+
+
+def silence_pynetdicom() -> None:
+    """Keep pynetdicom's own log lines and standard handlers out of our output.
+
+    DCMTK-worded lines come from this package's loggers instead (pynetdicom-notes 8).
+    :func:`movescu.logconfig.configure` sets the library loggers' levels; when the
+    SCU runs without it (library use, tests) pynetdicom's records stop at its own
+    logger instead of reaching the root logger.
+    """
+    from movescu.logconfig import quiet_libraries
+
+    quiet_libraries()
+    pynetdicom_logger = logging.getLogger("pynetdicom")
+    if pynetdicom_logger.level == logging.NOTSET:
+        pynetdicom_logger.propagate = False
+
+
+def relax_ae_title_validation() -> None:
+    """Accept every ASCII AE title, as DCMTK does (empty, all spaces, backslashes).
+
+    pynetdicom's documented hook ``_config.VALIDATORS["AE"]`` would otherwise raise
+    for titles DCMTK sends without complaint.
+    """
+    from pynetdicom import _config
+
+    def _validate(value: Any) -> tuple[bool, str]:
+        if not isinstance(value, str) or len(value) > 16:
+            return False, "must be a str of at most 16 characters"
+        try:
+            value.encode("ascii")
+        except UnicodeEncodeError:
+            return False, "must only contain ASCII characters"
+        return True, ""
+
+    _config.VALIDATORS["AE"] = _validate
+
+
+def resolve_address(host: str, port: int, family: IPFamily) -> str:
+    """The address to connect to for ``-i4``/``-i6``/``-i0`` (default IPv4)."""
+    fam = {
+        IPFamily.IPV4: socket.AF_INET,
+        IPFamily.IPV6: socket.AF_INET6,
+        IPFamily.AUTO: socket.AF_UNSPEC,
+    }[family]
+    try:
+        infos = socket.getaddrinfo(host, port, fam, socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise AssociationError(
+            "Association Request Failed:\n" + messages.unknown_host(host)
+        ) from None
+    return str(infos[0][4][0])
+
+
+class TransportErrors(logging.Handler):
+    """Captures pynetdicom's ``TCP Initialisation Error: <exc>`` record during connect."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.text: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        prefix = "TCP Initialisation Error: "
+        if message.startswith(prefix):
+            text = message[len(prefix) :]
+            # "[Errno 111] Connection refused" -> "Connection refused" (strerror, as DCMTK)
+            if text.startswith("[Errno") and "] " in text:
+                text = text.split("] ", 1)[1]
+            self.text = text
