@@ -252,6 +252,32 @@ def make_handler(name: str, props: Mapping[str, str], error: TextIO) -> logging.
     return handler
 
 
+class NoAppenderHandler(logging.Handler):
+    """What log4cplus does for a logger without appenders: complain once, print nothing."""
+
+    def __init__(self, error: Callable[[], TextIO]) -> None:
+        super().__init__()
+        self.error = error
+        self.warned = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logger: logging.Logger | None = logging.getLogger(record.name)
+        while logger is not None:  # handled within our hierarchy?
+            if any(h is not self for h in logger.handlers):
+                return
+            if logger.name == "movescu" or not logger.propagate:
+                break
+            logger = logger.parent
+        if not self.warned:
+            self.warned = True
+            stream = self.error()
+            stream.write(
+                f"log4cplus:ERROR No appenders could be found for logger ({record.name}).\n"
+                "log4cplus:ERROR Please initialize the log4cplus system properly.\n"
+            )
+            stream.flush()
+
+
 def map_logger_name(name: str) -> tuple[str, ...]:
     """Our logger names for a log4cplus logger name (empty: never used by us)."""
     if name == "movescu" or name.startswith("movescu."):
@@ -295,6 +321,15 @@ def apply_properties(
     entries += sorted(loggers.items(), key=lambda item: item[0].count("."))
     touched: list[logging.Logger] = []
     for dcmtk_name, setting in entries:
+        if not setting.strip():
+            # log4cplus rejects it and leaves the logger as it was (for the root:
+            # DCMTK's default set-up, see movescu.logconfig)
+            shown = "root" if dcmtk_name == "" else dcmtk_name
+            err.write(
+                "log4cplus:ERROR PropertyConfigurator::configureLogger()- "
+                f'Invalid config string(Logger = {shown}): ""\n'
+            )
+            continue
         targets = ("movescu",) if dcmtk_name == "" else map_logger_name(dcmtk_name)
         level_text, *appenders = [part.strip() for part in setting.split(",")]
         level = parse_level(level_text) if level_text else None

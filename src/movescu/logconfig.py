@@ -23,7 +23,12 @@ from typing import TextIO
 
 from movescu.config import LoggingOptions, LogLevel
 from movescu.errors import UsageError
-from movescu.log4cplus import DynamicStreamHandler, apply_properties, read_properties
+from movescu.log4cplus import (
+    DynamicStreamHandler,
+    NoAppenderHandler,
+    apply_properties,
+    read_properties,
+)
 from movescu.logpattern import LevelPrefixFormatter
 
 TRACE = 5
@@ -56,7 +61,7 @@ def check_log_config(path: Path) -> None:
         With DCMTK's text when the file is missing, unreadable, empty, holds no
         ``log4cplus.`` key or does not set ``log4cplus.rootLogger``.
     """
-    if not path.exists():
+    if not path.exists() or path.is_dir():  # OFStandard::fileExists: not for directories
         raise UsageError("Specified --log-config file does not exist", quiet_applies=False)
     try:
         props = read_properties(path)
@@ -125,16 +130,26 @@ def configure(
         )
         _configured.extend(touched)
         if root not in touched:
+            # an empty rootLogger setting leaves oflog's default: INFO, "X: " on stderr
+            _install_default(root, LogLevel.INFO, stderr)
             _configured.append(root)
+        elif not root.handlers:
+            err = (lambda: stderr) if stderr is not None else _stderr
+            root.addHandler(NoAppenderHandler(err))
     else:
-        handler = DynamicStreamHandler((lambda: stderr) if stderr is not None else _stderr)
-        handler.setFormatter(LevelPrefixFormatter())
-        root.addHandler(handler)
-        root.setLevel(options.level.value)
+        _install_default(root, options.level, stderr)
         _configured.append(root)
         # a previous -lc run may have set the progress logger's own level
         logging.getLogger(PROGRESS).setLevel(logging.NOTSET)
     _configure_libraries(options, root)
+
+
+def _install_default(root: logging.Logger, level: LogLevel, stderr: TextIO | None) -> None:
+    """DCMTK's default: pattern ``%P: %m%n`` on stderr (``oflog.cc`` OFLog_init)."""
+    handler = DynamicStreamHandler((lambda: stderr) if stderr is not None else _stderr)
+    handler.setFormatter(LevelPrefixFormatter())
+    root.addHandler(handler)
+    root.setLevel(level.value)
 
 
 def _configure_libraries(options: LoggingOptions, root: logging.Logger) -> None:
