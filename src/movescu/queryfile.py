@@ -104,7 +104,10 @@ class _Walker:
                     (length,) = self._unpack("H", pos + 6)
                     pos += 8
             if length == _UNDEFINED:
-                pos = self.walk(pos, len(self.data), depth + 1)
+                if tag == 0x7FE00010 or vr in (b"OB", b"OW"):
+                    pos = self._fragments(pos)  # encapsulated pixel data
+                else:
+                    pos = self.walk(pos, len(self.data), depth + 1)
                 continue
             if length % 2:
                 logger.warning("DcmItem: Length of element (%04x,%04x) is odd", group, element)
@@ -116,6 +119,18 @@ class _Walker:
                 self._too_large(tag, length, remaining, depth)
             pos += length
         return pos
+
+    def _fragments(self, pos: int) -> int:
+        """Skip the items of encapsulated pixel data up to its sequence delimiter."""
+        while True:
+            group, element = self._unpack("HH", pos)
+            (length,) = self._unpack("L", pos + 4)
+            pos += 8
+            if (group, element) == (0xFFFE, 0xE0DD):
+                return pos
+            if group != 0xFFFE or pos + length > len(self.data):
+                raise _Truncated(INVALID)
+            pos += length
 
     def _item(self, pos: int, length: int, depth: int) -> int:
         if length == _UNDEFINED:
