@@ -147,9 +147,7 @@ def _dictionary_vr(tag: int, context: dict[int, int]) -> str:
     if vr == "US or SS":
         return "SS" if context.get(0x00280103) == 1 else "US"
     if vr in ("OB or OW", "US or OW", "US or SS or OW"):
-        if tag == TAG_PIXEL_DATA and context.get(0x00280100, 16) <= 8:
-            return "OB"
-        return "OW"
+        return "OW"  # DCMTK 3.6.7: also 8-bit pixel data read in implicit VR
     return vr.split(" ")[0]
 
 
@@ -176,10 +174,16 @@ class _Parser:
 
     def dataset(self, pos: int, end: int, in_item: bool) -> tuple[list[Element], int]:
         elements: list[Element] = []
+        previous = -1
         while pos < end:
             tag = self.tag(pos)
             if tag == ITEM_END and in_item:
                 return elements, pos + 8
+            if tag < previous:
+                logger.warning(
+                    "DcmItem: Dataset not in ascending tag order, at element %s", tag_text(tag)
+                )
+            previous = tag
             element, pos = self.element(pos, tag)
             elements.append(element)
         if in_item and end != self.src.length:
