@@ -113,6 +113,9 @@ def _dump_items(
         if elem.VR == "SQ":
             _dump_sequence(lines, elem, depth, implicit, dictionary, name, shorten)
             continue
+        if elem.VR in ("OB", "OW") and getattr(elem, "is_undefined_length", False):
+            _dump_pixel_sequence(lines, elem, depth, name, shorten)
+            continue
         value, vm = format_value(elem, shorten=shorten)
         length = str(value_length(elem, ds))
         vr = elem.VR
@@ -153,6 +156,32 @@ def _dump_sequence(
         "(SequenceDelimitationItem)" if undefined else ("(SequenceDelimitationItem for re-encod.)")
     )
     lines.append(_line(depth, 0xFFFEE0DD, "na", text, "0", 0, "SequenceDelimitationItem"))
+
+
+def _dump_pixel_sequence(
+    lines: list[str], elem: DataElement, depth: int, name: str, shorten: bool
+) -> None:
+    """Encapsulated pixel data: one ``pi`` line per item, as dcmdump prints it."""
+    data = bytes(elem.value or b"")
+    items: list[bytes] = []
+    pos = 0
+    while pos + 8 <= len(data):
+        group, element, length = struct.unpack_from("<HHL", data, pos)
+        pos += 8
+        if (group, element) != (0xFFFE, 0xE000):
+            break
+        items.append(data[pos : pos + length])
+        pos += length
+    text = f"(PixelSequence #={len(items)})"
+    lines.append(_line(depth, elem.tag, elem.VR, text, "u/l", 1, name))
+    for item in items:
+        value = "(no value available)"
+        if item:
+            shown = item if not shorten or len(item) * 3 - 1 <= LINE_LENGTH else item[:22]
+            value = "\\".join(f"{b:02x}" for b in shown) + ("" if shown is item else "...")
+        lines.append(_line(depth + 1, 0xFFFEE000, "pi", value, str(len(item)), 1, "Item"))
+    end = "(SequenceDelimitationItem)"
+    lines.append(_line(depth, 0xFFFEE0DD, "na", end, "0", 0, "SequenceDelimitationItem"))
 
 
 def element_name(tag: int, dictionary: Dictionary | None = None) -> str:

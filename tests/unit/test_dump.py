@@ -354,3 +354,27 @@ def test_status_texts_match_dcmtk_movescu(status: int) -> None:
         kind = "warning" if status == 0xB000 else "error"
         expected = f"W: Move response with {kind} status ({move_status_text(status)})"
         assert expected in lines
+
+
+@pytest.mark.dcmtk
+def test_encapsulated_pixel_data_matches_dcmdump(tmp_path: Path) -> None:
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.encaps import encapsulate
+    from pydicom.uid import JPEGBaseline8Bit
+
+    ds = Dataset()
+    ds.PatientID = "X"
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    ds.SOPInstanceUID = "1.2.3"
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    ds.PixelData = encapsulate([b"\xff\xd8abc\x00\x01\xff\xd9", b"\x10\x00\x20\x00" * 3])
+    ds["PixelData"].VR = "OB"
+    ds["PixelData"].is_undefined_length = True
+    path = tmp_path / "jpeg.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    reread, name = read_query_file(path)
+    assert name == "JPEG Baseline"
+    assert dataset_dump(reread, name).split("\n") == _dcmdump(path, "+L")
