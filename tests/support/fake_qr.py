@@ -126,10 +126,21 @@ class MoveContext:
         primitive = A_RELEASE()
         self.assoc.dul.send_pdu(primitive)
 
-    def store(self, files: Iterable[Path | Dataset], ae_title: str | None = None) -> list[int]:
+    def store(
+        self,
+        files: Iterable[Path | Dataset],
+        ae_title: str | None = None,
+        *,
+        delay: float = 0.0,
+        connected: threading.Event | None = None,
+        hold: float = 0.0,
+    ) -> list[int]:
         """C-STORE ``files`` to the move destination (looked up in ``fake.destinations``).
 
-        Returns the C-STORE statuses (0xFFFF for a store that could not be sent).
+        ``connected`` is set once the store association is up; ``delay`` seconds
+        pass before each C-STORE; the association stays open ``hold`` seconds
+        after the last one (or until the destination aborts it).  Returns the
+        C-STORE statuses (0xFFFF for a store that could not be sent).
         """
         destination = str(self.request.MoveDestination).strip()
         port = self.fake.destinations[destination]
@@ -140,10 +151,13 @@ class MoveContext:
         ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = 20
         assoc = ae.associate(LOOPBACK, port, ae_title=destination)
         results: list[int] = []
+        if connected is not None:
+            connected.set()
         if not assoc.is_established:
             return [0xFFFF] * len(datasets)
         try:
             for n, ds in enumerate(datasets, 1):
+                time.sleep(delay)
                 status = assoc.send_c_store(
                     ds,
                     msg_id=n,
@@ -151,6 +165,9 @@ class MoveContext:
                     originator_id=self.message_id,
                 )
                 results.append(int(status.get("Status", 0xFFFF)))
+            deadline = time.monotonic() + hold
+            while assoc.is_established and time.monotonic() < deadline:
+                time.sleep(0.02)
         finally:
             if assoc.is_established:
                 assoc.release()
