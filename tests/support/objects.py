@@ -139,6 +139,23 @@ def encapsulated_dataset(instance: str, fragments: list[bytes]) -> bytes:
     return body
 
 
+def implicit_vr_dataset(instance: str, bits: int, representation: int) -> bytes:
+    """Implicit VR LE: ambiguous VRs (US/SS, OB/OW, LUT data), private data, pixels."""
+    imp = Enc(implicit=True)
+    return (
+        imp.el(0x00080016, "UI", CT.encode() + b"\0")
+        + imp.el(0x00080018, "UI", instance.encode() + b"\0" * (len(instance) % 2))
+        + imp.el(0x00191010, "UN", b"abcd")
+        + imp.us(0x00280100, bits)
+        + imp.us(0x00280103, representation)
+        + imp.el(0x00280106, "US", b"\xff\xff")
+        + imp.el(0x00281201, "OW", b"\0\1" * 4)
+        + imp.el(0x00283006, "OW", b"\0\1" * 2)
+        + imp.el(0x60003000, "OW", b"\0\1" * 4)
+        + imp.el(0x7FE00010, "OW", b"\1\2" * 8)
+    )
+
+
 def standard_objects() -> list[RawObject]:
     """The uncompressed set every option set is run on (LE, implicit, BE)."""
     return [
@@ -149,6 +166,8 @@ def standard_objects() -> list[RawObject]:
         RawObject(
             CT, "1.2.826.0.1.3", EXPLICIT_BE, rich_dataset(Enc(little=False), "1.2.826.0.1.3")
         ),
+        RawObject(CT, "1.2.826.0.1.7", IMPLICIT_LE, implicit_vr_dataset("1.2.826.0.1.7", 8, 0)),
+        RawObject(CT, "1.2.826.0.1.8", IMPLICIT_LE, implicit_vr_dataset("1.2.826.0.1.8", 16, 1)),
     ]
 
 
