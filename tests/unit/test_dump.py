@@ -378,3 +378,63 @@ def test_encapsulated_pixel_data_matches_dcmdump(tmp_path: Path) -> None:
     reread, name = read_query_file(path)
     assert name == "JPEG Baseline"
     assert dataset_dump(reread, name).split("\n") == _dcmdump(path, "+L")
+
+
+# --------------------------------------------------------------------------- vs movescu
+
+DIFFERENTIAL_KEYS = [
+    ["0010,0020=X", "QueryRetrieveLevel=PATIENT"],
+    ["0028,0010=-1", "0028,0011=70000", "0018,6020=-5", "0008,9459=1.5", "0028,0030=1\\2"],
+    ["0000,0901=(0010,0010)", "0028,1201=0102\\0304", "0042,0011=01\\02", "0072,006D=ab"],
+    ["0008,1110", "0010,0000", "0011,0000=5", "6001,0010=CR", "6002,3000=0102"],
+    ["0018,0050=abc", "0020,0013=1\\2\\x", "0008,9459=1.5abc", "0042,0011=1"],
+    ["RETIRED_StudyComments=x", "PatientName", "0008,0018=", "0010,0030=a=b"],
+]
+
+
+def _movescu_identifiers(options: list[str], files: list[str]) -> list[str]:
+    """The lines DCMTK 3.6.7's movescu -v logs after ``Request Identifiers:``."""
+    from tests.support.fake_qr import fake_qr, final_status
+
+    movescu = dcmtk_tool("movescu")
+    with fake_qr(final_status(0x0000)) as fake:
+        run = subprocess.run(
+            [movescu, "-v", *options, "127.0.0.1", str(fake.port), *files],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"TCP_NODELAY": "1"},
+        )
+    lines = run.stderr.splitlines()
+    start = lines.index("I: Request Identifiers:") + 1
+    end = lines.index("I: ", start + 1) + 1
+    return [line[3:] for line in lines[start:end]]
+
+
+@pytest.mark.dcmtk
+@pytest.mark.parametrize("keys", DIFFERENTIAL_KEYS, ids=lambda keys: keys[0])
+def test_key_identifiers_match_dcmtk_movescu(keys: list[str]) -> None:
+    dictionary = load_dictionary({})
+    parsed = tuple(sorted((parse_key(k, dictionary) for k in keys), key=lambda k: k.tag))
+    [identifier] = load_identifiers(QueryOptions(keys=parsed))
+    ours = dataset_dump(identifier.dataset, identifier.transfer_syntax_name).split("\n")
+    args = [a for k in keys for a in ("-k", k)]
+    assert ours == _movescu_identifiers(args, [])
+
+
+@pytest.mark.dcmtk
+@pytest.mark.parametrize("implicit", [False, True])
+def test_query_file_identifier_matches_dcmtk_movescu(tmp_path: Path, implicit: bool) -> None:
+    ds = _rich_dataset()
+    path = tmp_path / "query.dcm"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds.save_as(path, implicit_vr=implicit, little_endian=True)
+    dictionary = load_dictionary({})
+    keys = (parse_key("0010,0020=OVERRIDE", dictionary), parse_key("0008,0052=STUDY", dictionary))
+    [identifier] = load_identifiers(QueryOptions(files=(path,), keys=keys))
+    ours = dataset_dump(identifier.dataset, identifier.transfer_syntax_name).split("\n")
+    theirs = _movescu_identifiers(
+        ["-k", "0010,0020=OVERRIDE", "-k", "0008,0052=STUDY"], [str(path)]
+    )
+    assert ours == theirs
