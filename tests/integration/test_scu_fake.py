@@ -454,3 +454,21 @@ def test_run_sends_each_query_file(tmp_path: Path):
         )
         assert run(cfg) is ExitCode.NO_ERROR
     assert [r.identifier.PatientID for r in fake.requests] == ["A", "B"]
+
+
+@pytest.mark.parametrize(
+    ("option", "which"), [("ae_title", "Calling"), ("called_ae_title", "Called")]
+)
+def test_empty_ae_titles_are_refused_like_dcmtk(log, option, which):
+    with fake_qr(succeed(0)) as fake:
+        with pytest.raises(AssociationError) as caught:
+            retrieve(config(fake.port, **{option: ""}), [identifier()])
+    assert caught.value.message.splitlines() == [
+        "Association Request Failed:",
+        f"0006:030c Illegal service parameter: {which} AP Title",
+    ]
+    assert log() == [
+        "I: Requesting Association",
+        f"E: Illegal service parameter: {which} AP Title",
+    ]
+    assert fake.associations == []

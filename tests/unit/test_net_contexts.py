@@ -107,3 +107,19 @@ def test_rejection_lines():
         "Result: UNKNOWN, Source: UNKNOWN",
         "Reason: UNKNOWN",
     ]
+
+
+def test_address_family_selection():
+    from movescu.config import IPFamily
+    from movescu.errors import AssociationError
+    from movescu.net.transport import resolve_address
+
+    assert resolve_address("127.0.0.1", 104, IPFamily.IPV4) == "127.0.0.1"
+    assert resolve_address("::1", 104, IPFamily.IPV6) == "::1"
+    assert resolve_address("127.0.0.1", 104, IPFamily.AUTO) == "127.0.0.1"
+    with pytest.raises(AssociationError) as caught:
+        resolve_address("::1", 104, IPFamily.IPV4)
+    assert caught.value.exit_code == 61
+    assert caught.value.message.splitlines()[1] == (
+        "0006:0320 Attempt to connect to unknown host: ::1"
+    )

@@ -117,6 +117,13 @@ class MoveAssociation:
         transport.silence_pynetdicom()
         transport.relax_ae_title_validation()
         net = self.config.network
+        for title, which in ((self.calling, "Calling"), (self.called, "Called")):
+            if not title:
+                # DCMTK's ASC_requestAssociation refuses empty titles before connecting
+                logger.info("Requesting Association")
+                text = f"Illegal service parameter: {which} AP Title"
+                logger.error(text)
+                raise AssociationError(f"Association Request Failed:\n0006:030c {text}")
         try:
             ae = AE(ae_title=self.calling)
             ae.implementation_class_uid = IMPLEMENTATION_CLASS_UID
