@@ -25,7 +25,13 @@ from movescu.net.access import AccessTables, check_access, denial_message
 from movescu.net.monitor import PduMonitor
 from movescu.net.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS
 from movescu.net.stats import ReceivedObject, ReceiveStats
-from movescu.output.store import STATUS_SUCCESS, ReceivedDataSet, store_object
+from movescu.output.store import (
+    STATUS_OUT_OF_RESOURCES,
+    STATUS_SUCCESS,
+    ReceivedDataSet,
+    StoreResult,
+    store_object,
+)
 
 if TYPE_CHECKING:
     from pynetdicom.association import Association
@@ -162,7 +168,12 @@ class StorageSCP:
         return ae
 
     def _install_temp_file_hook(self) -> None:
-        """Make pynetdicom's chunked receive write its temporary files into ``-od``."""
+        """Make pynetdicom's chunked receive write its temporary files into ``-od``.
+
+        pynetdicom has no per-AE setting for this, so the hook is process-wide:
+        one run has one Storage SCP (several in one process share the last one's
+        directory, which only costs a copy instead of a rename).
+        """
         import tempfile
 
         from pynetdicom import dimse_messages
@@ -287,7 +298,11 @@ class StorageSCP:
         context = event.context
         path = getattr(request, "_dataset_path", None)
         received = _received_from(request, context.transfer_syntax, event, path)
-        result = store_object(received, self.config.output, self.config.storage)
+        try:
+            result = store_object(received, self.config.output, self.config.storage)
+        except Exception as exc:  # never let a bug become pynetdicom's 0xC211 + traceback
+            logger.error("Store SCP Failed: %s", exc)
+            result = StoreResult(STATUS_OUT_OF_RESOURCES)
         size = received.length if received.data is None else len(received.data)
         self.stats.record(
             ReceivedObject(
