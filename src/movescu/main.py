@@ -33,14 +33,15 @@ def _quiet() -> bool:
     return not logger.isEnabledFor(logging.ERROR)
 
 
-def _log_fatal(message: str) -> None:
-    """One ``F:`` line per message line; plain stderr if logging is not set up yet."""
+def _log_fatal(message: str, level: int = logging.CRITICAL) -> None:
+    """One log line per message line (``F:`` by default); plain stderr before logging is set up."""
     if logger.hasHandlers():
         for line in message.split("\n"):
-            logger.critical(line)
+            logger.log(level, line)
     else:
+        letter = logging.getLevelName(level)[:1] if level != logging.CRITICAL else "F"
         for line in message.split("\n"):
-            sys.stderr.write(f"F: {line}\n")
+            sys.stderr.write(f"{letter}: {line}\n")
         sys.stderr.flush()
 
 
@@ -86,7 +87,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             sys.stderr.flush()
         return int(error.exit_code)
     except MovescuError as error:
-        _log_fatal(error.message)
+        _log_fatal(error.message, error.log_level)
         return int(error.exit_code)
     except KeyboardInterrupt:
         _log_fatal("interrupted")
