@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -36,7 +36,3 @@ def running_scp(out: Path, *options: str) -> Iterator[StorageSCP]:
 def files_in(directory: Path) -> list[str]:
     """Names of all entries of ``directory`` (hidden temporary files included)."""
     return sorted(p.name for p in directory.iterdir())
-
-
-def names(objects: Sequence[object]) -> list[str]:
-    return [type(o).__name__ for o in objects]
