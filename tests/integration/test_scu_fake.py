@@ -472,3 +472,18 @@ def test_empty_ae_titles_are_refused_like_dcmtk(log, option, which):
         f"E: Illegal service parameter: {which} AP Title",
     ]
     assert fake.associations == []
+
+
+def test_acse_timeout_when_the_peer_never_answers():
+    import socket
+
+    with socket.socket() as silent_peer:
+        silent_peer.bind(("127.0.0.1", 0))
+        silent_peer.listen(1)  # the kernel completes the connect; nobody answers
+        port = silent_peer.getsockname()[1]
+        with pytest.raises(AssociationError) as caught:
+            retrieve(config(port, acse_timeout=1), [identifier()])
+    assert caught.value.message.splitlines() == [
+        "Association Request Failed:",
+        "0006:031a DUL network read timeout",
+    ]

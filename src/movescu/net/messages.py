@@ -132,6 +132,7 @@ def is_success_or_cancel(status: int) -> bool:
 
 
 #: DCMTK conditions (module 0006 = dcmnet) as ``DimseCondition::dump`` prints them.
+READ_TIMEOUT = "0006:031a DUL network read timeout"
 PEER_ABORTED = "0006:0317 Peer aborted Association (or never connected)"
 DIMSE_TIMEOUT = "0006:0207 DIMSE No data available (timeout in non-blocking mode)"
 NO_VALID_CONTEXT = "0006:0208 DIMSE No valid Presentation Context ID"

@@ -152,11 +152,12 @@ class MoveAssociation:
             (evt.EVT_DIMSE_RECV, self._on_dimse_received),
         ]
         capture = transport.TransportErrors()
-        transport_logger = logging.getLogger("pynetdicom.transport")
-        transport_level = transport_logger.level
-        # the library loggers may be switched off entirely: this child must still emit
-        transport_logger.setLevel(logging.ERROR)
-        transport_logger.addHandler(capture)
+        watched = [logging.getLogger(name) for name in transport.CONNECT_LOGGERS]
+        levels = [watched_logger.level for watched_logger in watched]
+        for watched_logger in watched:
+            # the library loggers may be switched off entirely: these must still emit
+            watched_logger.setLevel(logging.ERROR)
+            watched_logger.addHandler(capture)
         try:
             assoc = ae.associate(
                 address,
@@ -168,8 +169,9 @@ class MoveAssociation:
         except (ValueError, TypeError, OSError) as exc:
             raise AssociationParametersError(str(exc)) from None
         finally:
-            transport_logger.removeHandler(capture)
-            transport_logger.setLevel(transport_level)
+            for watched_logger, level in zip(watched, levels, strict=True):
+                watched_logger.removeHandler(capture)
+                watched_logger.setLevel(level)
         self.assoc = assoc
 
         if assoc.is_rejected:
@@ -185,6 +187,8 @@ class MoveAssociation:
         if not assoc.is_established:
             if capture.text is not None:
                 condition = messages.tcp_error(capture.text)
+            elif capture.acse_timeout:
+                condition = messages.READ_TIMEOUT
             else:
                 condition = messages.PEER_ABORTED
             raise AssociationError("Association Request Failed:\n" + condition)

@@ -72,15 +72,26 @@ def resolve_address(host: str, port: int, family: IPFamily) -> str:
     return str(infos[0][4][0])
 
 
+#: pynetdicom loggers whose error records say why an association request failed
+CONNECT_LOGGERS = ("pynetdicom.transport", "pynetdicom.acse")
+
+
 class TransportErrors(logging.Handler):
-    """Captures pynetdicom's ``TCP Initialisation Error: <exc>`` record during connect."""
+    """Captures why pynetdicom's association request failed (attach to CONNECT_LOGGERS).
+
+    ``text`` is the strerror of ``TCP Initialisation Error: <exc>``;
+    ``acse_timeout`` is set when no A-ASSOCIATE response came within ``-ta``.
+    """
 
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
         self.text: str | None = None
+        self.acse_timeout = False
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
+        if message.startswith("ACSE timeout reached"):
+            self.acse_timeout = True
         prefix = "TCP Initialisation Error: "
         if message.startswith(prefix):
             text = message[len(prefix) :]
