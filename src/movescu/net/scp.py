@@ -118,7 +118,13 @@ class StorageSCP:
             (evt.EVT_ACCEPTED, self._on_accepted),
         ]
         try:
-            self._server = self._start_server(ae, (address, port), handlers)
+            try:
+                self._server = self._start_server(ae, (address, port), handlers)
+            except OSError:
+                # -i0 on a host without IPv6: fall back to IPv4 as "auto" implies
+                if self._bind_address or family is not IPFamily.AUTO:
+                    raise
+                self._server = self._start_server(ae, ("0.0.0.0", port), handlers)
         except OSError as exc:
             raise NetworkInitError(
                 f"cannot create network: 0006:031c TCP Initialization Error: {exc.strerror or exc}"
@@ -221,6 +227,8 @@ class StorageSCP:
     def stop(self) -> None:
         """Abort open sub-associations, close the listening socket, remove leftovers."""
         for assoc in self.active_associations():
+            if assoc.is_released or assoc.is_aborted:
+                continue  # already ending: its thread is only winding down
             # DCMTK reports a sub-association it has to give up like a -td expiry.
             logger.error(
                 "DIMSE failure (aborting sub-association): "
