@@ -26,6 +26,8 @@ from movescu.net import messages
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
+    from movescu.report import RunReport
+
 logger = logging.getLogger(__name__)
 
 #: DECISIONS rule 6: without ``-td``, wait at most this long (seconds) after a final
@@ -93,9 +95,37 @@ def retrieve(config: Config, identifiers: Sequence[IdentifierLike]) -> ExitCode:
     ExitCode
         As :func:`run`.
     """
-    from movescu.net.scu import Ending, MoveAssociation
+    from movescu.report import RunReport
 
-    scp = _start_storage_scp(config)
+    report = RunReport()
+    scp: _StorageSCP | None = None
+    try:
+        scp = _start_storage_scp(config)
+        code = _perform(config, identifiers, scp, report)
+    except BaseException as error:
+        default = ExitCode.INTERRUPTED if isinstance(error, KeyboardInterrupt) else 1
+        report.exit_code = int(getattr(error, "exit_code", default))
+        raise
+    else:
+        report.exit_code = int(code)
+        return code
+    finally:
+        if scp is not None:
+            scp.stop()
+        if config.extras.report is not None:
+            _write_report(config, report, scp)
+
+
+def _perform(
+    config: Config,
+    identifiers: Sequence[IdentifierLike],
+    scp: _StorageSCP | None,
+    report: RunReport,
+) -> ExitCode:
+    """Associate, send the C-MOVEs, end the association; the SCP is already running."""
+    from movescu.net.scu import Ending, MoveAssociation
+    from movescu.report import MoveRecord
+
     session = MoveAssociation(config)
     try:
         session.open()
@@ -105,13 +135,24 @@ def retrieve(config: Config, identifiers: Sequence[IdentifierLike]) -> ExitCode:
         for identifier in identifiers:
             for _ in range(max(config.network.repeat, 1)):
                 msg_id += 1
+                source = str(identifier.source or "")
                 outcome = session.move(
-                    identifier.dataset,
-                    identifier.transfer_syntax_name,
-                    msg_id,
-                    str(identifier.source or ""),
+                    identifier.dataset, identifier.transfer_syntax_name, msg_id, source
                 )
                 _wait_for_sub_associations(scp, config)
+                report.moves.append(
+                    MoveRecord(
+                        msg_id,
+                        source,
+                        outcome.status,
+                        None
+                        if outcome.status is None
+                        else messages.move_status_short(outcome.status),
+                        outcome.pending_responses,
+                        outcome.counters,
+                        outcome.condition,
+                    )
+                )
                 if outcome.status is None:
                     ending = outcome.ending
                     _report_dimse_failure(outcome.condition or "", outcome.ending)
@@ -124,8 +165,22 @@ def retrieve(config: Config, identifiers: Sequence[IdentifierLike]) -> ExitCode:
         return code
     finally:
         session.shutdown()
-        if scp is not None:
-            scp.stop()
+
+
+def _write_report(config: Config, report: RunReport, scp: _StorageSCP | None) -> None:
+    from movescu.report import write_report
+
+    stats = getattr(scp, "stats", None)
+    if stats is not None:
+        report.received = {
+            "objects": stats.received,
+            "stored": stats.stored,
+            "failed": stats.failed,
+            "bytes": stats.bytes,
+            "files": [obj.path for obj in stats.objects if obj.path],
+        }
+    assert config.extras.report is not None
+    write_report(config.extras.report, config, report)
 
 
 def _combine(code: ExitCode, status: int) -> ExitCode:

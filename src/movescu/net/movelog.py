@@ -113,8 +113,9 @@ def log_final(command: Any, data: bytes, status: int, decoded: Any, move_ts: str
         logger.info("Received Final Move Response (%s)", messages.move_status_short(status))
 
 
-def response_dump(command: Any, has_data: bool) -> list[str]:
-    counters = [
+def counters(command: Any) -> tuple[int | None, ...]:
+    """Remaining, completed, failed and warning sub-operations (None when absent)."""
+    values = [
         command.get(keyword)
         for keyword in (
             "NumberOfRemainingSuboperations",
@@ -123,10 +124,15 @@ def response_dump(command: Any, has_data: bool) -> list[str]:
             "NumberOfWarningSuboperations",
         )
     ]
+    return tuple(None if value is None else int(value) for value in values)
+
+
+def response_dump(command: Any, has_data: bool) -> list[str]:
+    """The ``-d`` DIMSE dump of a C-MOVE-RSP command set."""
     return messages.move_response_dump(
         int(command.get("MessageIDBeingRespondedTo", 0)),
         str(command.get("AffectedSOPClassUID", "")) or None,
-        [None if c is None else int(c) for c in counters],
+        list(counters(command)),
         has_data,
         int(command.get("Status", 0)),
     )

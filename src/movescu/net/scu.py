@@ -62,6 +62,8 @@ class MoveOutcome:
     #: DCMTK condition text of a DIMSE failure (``0006:0207 ...``)
     condition: str | None = None
     pending_responses: int = 0
+    #: sub-operation counters of the last response (remaining, completed, failed, warning)
+    counters: tuple[int | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -362,7 +364,7 @@ class MoveAssociation:
                     self._send_cancel(msg_id, context_id)
                 continue
             movelog.log_final(command, raw.data_set, status, decoded, self._move_ts)
-            return MoveOutcome(status, Ending.OPEN, None, pending)
+            return MoveOutcome(status, Ending.OPEN, None, pending, movelog.counters(command))
         return self._dimse_failure(pending)
 
     def _next_raw(self) -> Any:
