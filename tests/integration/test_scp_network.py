@@ -181,8 +181,8 @@ def test_aborted_transfer_leaves_no_temporary_file(tmp_path: Path) -> None:
     assert files_in(out) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may listen on privileged ports")
-def test_privileged_port_needs_root(tmp_path: Path) -> None:
+def test_privileged_port_needs_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)  # as an unprivileged user
     with pytest.raises(PrivilegeError, match="cannot listen on port 104, insufficient privileges"):
         StorageSCP(make_config(tmp_path, port=104)).start()
 
