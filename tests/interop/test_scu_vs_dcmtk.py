@@ -164,6 +164,9 @@ SCENARIOS: dict[str, tuple[Callable[[], Script], list[str], dict[str, object], b
     "study-root": (lambda: succeed(1), ["-S"], {}, False),
     "psonly": (lambda: succeed(1), ["-O"], {}, False),
     "implicit": (lambda: succeed(1), ["-xi"], {}, False),
+    "big-endian": (lambda: succeed(1), ["-xb"], {}, False),
+    "deflated": (lambda: succeed(1), ["-xd"], {}, False),
+    "max-pdu": (lambda: succeed(1), ["-pdu", "65536"], {"max_pdu": 32768}, False),
 }
 
 
@@ -231,7 +234,9 @@ def debug_lines(lines: list[str]) -> list[str]:
     return kept
 
 
-@pytest.mark.parametrize("name", ["success", "warning", "cancel", "peer-abort", "implicit"])
+@pytest.mark.parametrize(
+    "name", ["success", "warning", "cancel", "peer-abort", "implicit", "deflated", "max-pdu"]
+)
 def test_debug_output_matches_dcmtk_layout(run_main, name):
     factory, options, fake_options, _ = SCENARIOS[name]
     results = []
