@@ -15,6 +15,7 @@ only* (other acceptors in the process keep pynetdicom's class).
 
 from __future__ import annotations
 
+import socketserver
 import threading
 import time
 import weakref
@@ -326,16 +327,25 @@ def fake_qr(
         if name in ("A_RELEASE_RQ", "A_ABORT_RQ"):
             fake.closing_pdus.append(name)
 
-    server = ae.start_server(
+    server = ae.make_server(
         (LOOPBACK, port),
-        block=False,
         evt_handlers=[(evt.EVT_ACCEPTED, on_requested), (evt.EVT_PDU_RECV, on_pdu)],
     )
+    # our own serving thread with a short poll interval: shutdown takes 50 ms, not 500
+    serving = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    serving.start()
     try:
         yield fake
     finally:
-        ae.shutdown()
+        # BaseServer's shutdown: pynetdicom's also unregisters from ae._servers,
+        # where only start_server() registers
+        socketserver.BaseServer.shutdown(server)
+        for assoc in list(server.active_associations):
+            assoc.abort()
         server.server_close()
+        serving.join(5)
 
 
 # --------------------------------------------------------------------------- ready-made scripts
