@@ -487,3 +487,22 @@ def test_acse_timeout_when_the_peer_never_answers():
         "Association Request Failed:",
         "0006:031a DUL network read timeout",
     ]
+
+
+def test_api_retrieve_builds_the_request_from_dcmtk_options():
+    from movescu.api import retrieve as api_retrieve
+
+    with fake_qr(succeed(1)) as fake:
+        code = api_retrieve(
+            "127.0.0.1",
+            fake.port,
+            {"QueryRetrieveLevel": "STUDY", "StudyInstanceUID": "1.2.3"},
+            ["-S", "-aem", "ARCHIVE"],
+        )
+    assert code is ExitCode.NO_ERROR
+    request = fake.requests[0]
+    assert (request.move_destination, request.affected_sop_class) == (
+        "ARCHIVE",
+        MOVE_MODELS["study"],
+    )
+    assert request.identifier.StudyInstanceUID == "1.2.3"
