@@ -506,3 +506,20 @@ def test_api_retrieve_builds_the_request_from_dcmtk_options():
         MOVE_MODELS["study"],
     )
     assert request.identifier.StudyInstanceUID == "1.2.3"
+
+
+def test_our_association_socket_has_tcp_nodelay():
+    import socket
+
+    from movescu.net.scu import Ending, MoveAssociation
+
+    with fake_qr(succeed(0)) as fake:
+        session = MoveAssociation(config(fake.port))
+        try:
+            session.open()
+            assert session.assoc is not None
+            sock = session.assoc.dul.socket.socket
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+            session.close(Ending.OPEN, abort_requested=False)
+        finally:
+            session.shutdown()
