@@ -66,6 +66,21 @@ class MoveOutcome:
     counters: tuple[int | None, ...] = ()
 
 
+#: CommandField of a C-MOVE-RSP
+C_MOVE_RSP = 0x8021
+
+
+@dataclass
+class _MoveState:
+    """The C-MOVE in progress, as the reactor-thread reporter sees it."""
+
+    msg_id: int
+    context_id: int
+    pending: int = 0
+    #: final response seen or the move failed: later messages are not reported
+    done: bool = False
+
+
 @dataclass(frozen=True)
 class _RawResponse:
     """A received DIMSE message as it arrived: command set and data-set bytes."""
@@ -99,6 +114,7 @@ class MoveAssociation:
         self._rejection: tuple[int, int, int] | None = None
         self._ac_received = False
         self._move_ts = contexts.EXPLICIT_LE
+        self._state: _MoveState | None = None
 
     # ------------------------------------------------------------------ association
 
@@ -275,7 +291,39 @@ class MoveAssociation:
         # snapshot now: the message's data-set buffer does not survive its conversion
         message = event.message
         data = message.data_set.getvalue() if message.data_set is not None else b""
-        self._received.put(_RawResponse(message.command_set, data))
+        raw = _RawResponse(message.command_set, data)
+        try:
+            self._report(raw)
+        finally:
+            self._received.put(raw)
+
+    def _report(self, raw: _RawResponse) -> None:
+        """Log a response (and send ``--cancel``) the moment it arrives, as DCMTK does.
+
+        Runs in pynetdicom's reactor thread, before the response loop sees the
+        message, so the lines interleave causally with the Storage SCP's lines
+        of the sub-associations (store k, then pending k).
+        """
+        state = self._state
+        command = raw.command_set
+        if state is None or state.done or int(command.get("CommandField", 0)) != C_MOVE_RSP:
+            return
+        if int(command.get("MessageIDBeingRespondedTo", -1)) != state.msg_id:
+            state.done = True  # DCMTK logs nothing for it; the loop reports the failure
+            return
+        status = int(command.get("Status", 0))
+        net = self.config.network
+        if status != 0xFF00:
+            state.done = True
+            movelog.log_final(command, raw.data_set, status, None, self._move_ts)
+            return
+        state.pending += 1
+        ignore = net.pending_handling is PendingDatasetHandling.IGNORE
+        movelog.log_pending(command, state.pending, self._where, read_data_set=not ignore)
+        if ignore and movelog.has_data_set(command):
+            state.done = True  # DCMTK -pi: the move fails on the next read
+        elif net.cancel and state.pending == net.cancel:
+            self._send_cancel(state.msg_id, state.context_id)
 
     # ------------------------------------------------------------------ C-MOVE
 
@@ -319,6 +367,7 @@ class MoveAssociation:
             ts_name,
         )
         self._drain_received()
+        self._state = _MoveState(msg_id, move_context.context_id or 0)
         try:
             responses = assoc.send_c_move(
                 identifier, destination, self.move_uid, msg_id=msg_id, priority=PRIORITY_MEDIUM
@@ -327,7 +376,10 @@ class MoveAssociation:
             return MoveOutcome(
                 None, Ending.ABORT, "0006:0202 DIMSE Inappropriate data for message"
             )
-        return self._read_responses(responses, msg_id, move_context.context_id or 0)
+        try:
+            return self._read_responses(responses, msg_id)
+        finally:
+            self._state = None
 
     def _drain_received(self) -> None:
         while True:
@@ -336,10 +388,11 @@ class MoveAssociation:
             except queue.Empty:
                 return
 
-    def _read_responses(self, responses: Any, msg_id: int, context_id: int) -> MoveOutcome:
-        net = self.config.network
+    def _read_responses(self, responses: Any, msg_id: int) -> MoveOutcome:
+        # the lines and --cancel were handled by _report when each response arrived
+        ignore = self.config.network.pending_handling is PendingDatasetHandling.IGNORE
         pending = 0
-        for status_ds, decoded in responses:
+        for status_ds, _identifier in responses:
             raw = self._next_raw() if "Status" in status_ds else None
             if raw is None:
                 responses.close()
@@ -352,18 +405,13 @@ class MoveAssociation:
                     None, Ending.ABORT, messages.unexpected_msg_id(got_id, msg_id), pending
                 )
             status = int(status_ds.Status)
-            ignore = net.pending_handling is PendingDatasetHandling.IGNORE
             if status == 0xFF00:
                 pending += 1
-                movelog.log_pending(command, pending, self._where, read_data_set=not ignore)
                 if ignore and movelog.has_data_set(command):
                     # DCMTK -pi: the data PDVs are then misread as the next command
                     responses.close()
                     return MoveOutcome(None, Ending.ABORT, messages.COMMAND_READ_FAILED, pending)
-                if net.cancel and pending == net.cancel:
-                    self._send_cancel(msg_id, context_id)
                 continue
-            movelog.log_final(command, raw.data_set, status, decoded, self._move_ts)
             return MoveOutcome(status, Ending.OPEN, None, pending, movelog.counters(command))
         return self._dimse_failure(pending)
 
