@@ -16,6 +16,7 @@ are normalised here and nowhere else:
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 from collections.abc import Callable
 
@@ -79,6 +80,27 @@ def test_third_party_move_matches_dcmtk(
     assert ours_files == theirs_files
 
 
+@pytest.mark.orthanc
+@pytest.mark.parametrize("model", ["-P", "-S"])
+def test_orthanc_move_matches_dcmtk(
+    run_main, collection, orthanc_peer: QRPeer, fresh_storage_peer: StoragePeer, model
+):
+    study = collection.of_patient("PAT001")[0].study_uid
+    keys = ["-k", "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={study}"]
+    if model == "-P":
+        keys += ["-k", "PatientID=PAT001"]
+    base = ["-v", model, "-aec", orthanc_peer.ae_title, "-aem", fresh_storage_peer.ae_title]
+    argv = [*base, "127.0.0.1", str(orthanc_peer.port), *keys]
+    theirs_code, theirs_lines = dcmtk_run(argv)
+    theirs_files = received(fresh_storage_peer, 4)
+    for path in fresh_storage_peer.received():
+        path.unlink()
+    ours_code, ours_lines = run_main(argv)
+    assert received(fresh_storage_peer, 4) == theirs_files
+    assert len(theirs_files) == 4
+    assert (ours_code, ours_lines) == (theirs_code, theirs_lines)
+
+
 def test_unknown_destination_matches_dcmtk(run_main, qr_peer: QRPeer):
     argv = ["-v", "-aec", qr_peer.ae_title, "-aem", "NOWHERE", "127.0.0.1", str(qr_peer.port)]
     theirs = dcmtk_run([*argv, *KEYS])
@@ -106,6 +128,13 @@ def silent(ctx: MoveContext) -> None:
 def aborting(ctx: MoveContext) -> None:
     ctx.pending(1, 0)
     ctx.abort()
+
+
+def closing(ctx: MoveContext) -> None:
+    ctx.pending(1, 0)
+    sock = ctx.assoc.dul.socket.socket
+    sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
 
 
 def releasing(ctx: MoveContext) -> None:
@@ -154,6 +183,7 @@ SCENARIOS: dict[str, tuple[Callable[[], Script], list[str], dict[str, object], b
     "dimse-timeout": (lambda: silent, ["-td", "1"], {}, True),
     "peer-abort": (lambda: aborting, [], {}, True),
     "peer-release": (lambda: releasing, [], {}, True),
+    "connection-closed": (lambda: closing, [], {}, True),
     "wrong-msg-id": (lambda: wrong_message_id, [], {}, True),
     "find-only": (lambda: succeed(1), [], {"find_only": True}, True),
     "no-context": (lambda: succeed(1), [], {"models": ()}, False),
