@@ -4,10 +4,16 @@ Owns the main association as DCMTK's movescu requests it (spec 7.1: contexts 1
 = FIND and 3 = MOVE with the ``-x…`` list, our identity, ``-pdu``, the three
 timeouts, TCP_NODELAY), the response loop of each C-MOVE (spec 7.3: pending
 responses, ``--cancel``, ``-pi``/``-pr``, message-ID checks, DIMSE failures) and
-the DCMTK-worded log lines of all that.  It does not decide exit codes (the
-caller does, from :class:`MoveOutcome`), does not read query files and does not
-store anything.  pynetdicom is used through ``AE.associate``, ``send_c_move``,
-``send_c_cancel`` and event handlers.
+when the lines of :mod:`movescu.net.movelog` are logged.  It does not decide
+exit codes (the caller does, from :class:`MoveOutcome`), does not read query
+files and does not store anything.  pynetdicom is used through
+``AE.associate``, ``send_c_move``, ``send_c_cancel`` and event handlers.
+
+Threads: responses are logged (and ``--cancel`` sent) by the ``EVT_DIMSE_RECV``
+handler in pynetdicom's reactor thread the moment they arrive, like DCMTK's
+move callback; the caller's thread consumes ``send_c_move``'s generator and
+decides the outcome.  A-ABORT / A-RELEASE-RQ PDUs from the peer are noticed by
+an ``EVT_PDU_RECV`` handler.
 """
 
 from __future__ import annotations
