@@ -16,7 +16,7 @@ and call :func:`run`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from movescu.config import Config
@@ -75,8 +75,9 @@ def run(config: Config) -> ExitCode:
     """
     from movescu.query import load_identifiers
 
-    identifiers = load_identifiers(config.query)
-    return retrieve(config, identifiers)
+    # DCMTK binds the +P port at start-up: its errors (rc 2, 60) come before a
+    # bad query file's (rc 22), which is still found before the association
+    return _execute(config, lambda: load_identifiers(config.query))
 
 
 def retrieve(config: Config, identifiers: Sequence[IdentifierLike]) -> ExitCode:
@@ -95,13 +96,18 @@ def retrieve(config: Config, identifiers: Sequence[IdentifierLike]) -> ExitCode:
     ExitCode
         As :func:`run`.
     """
+    return _execute(config, lambda: identifiers)
+
+
+def _execute(config: Config, load: Callable[[], Sequence[IdentifierLike]]) -> ExitCode:
+    """Start the SCP, load the identifiers, perform the moves; always clean up and report."""
     from movescu.report import RunReport
 
     report = RunReport()
     scp: _StorageSCP | None = None
     try:
         scp = _start_storage_scp(config)
-        code = _perform(config, identifiers, scp, report)
+        code = _perform(config, load(), scp, report)
     except BaseException as error:
         default = ExitCode.INTERRUPTED if isinstance(error, KeyboardInterrupt) else 1
         report.exit_code = int(getattr(error, "exit_code", default))

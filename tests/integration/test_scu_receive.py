@@ -174,3 +174,20 @@ def test_report_file_written_when_the_association_fails(run_main, tmp_path):
     assert code == 61
     document = json.loads(report.read_text())
     assert (document["exit_code"], document["moves"], document["received"]) == (61, [], None)
+
+
+def test_port_errors_come_before_query_file_errors(run_main, tmp_path):
+    """DCMTK binds +P at start-up, so a busy port (60) wins over a bad query file (22)."""
+    import socket
+
+    bad = tmp_path / "bad.dcm"
+    bad.write_text("not DICOM")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, _ = run_main(["+P", str(port), "-od", str(tmp_path), "127.0.0.1", "104", str(bad)])
+    assert code == 60
+    code, lines = run_main(["127.0.0.1", "104", str(bad)])
+    assert code == 22
+    assert any(line.startswith(f"F: bad DICOM file: {bad}") for line in lines)
