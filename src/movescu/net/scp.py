@@ -30,6 +30,7 @@ from movescu.output.store import (
     STATUS_SUCCESS,
     ReceivedDataSet,
     StoreResult,
+    receive_failed,
     store_object,
 )
 
@@ -157,6 +158,9 @@ class StorageSCP:
         _register_unknown_sop_classes()
         _config.UNRESTRICTED_STORAGE_SERVICE = False
         _config.STORE_RECV_CHUNKED_DATASET = True
+        # pynetdicom aborts a request whose UIDs exceed 64 characters; DCMTK reads
+        # them and our file names cope with any value (output.naming), so accept.
+        _config.VALIDATORS["UI"] = _accept_any_uid
         self._install_temp_file_hook()
         ae = AE(ae_title=self.config.network.ae_title[:16] or "MOVESCU")
         ae.implementation_class_uid = IMPLEMENTATION_CLASS_UID
@@ -180,23 +184,21 @@ class StorageSCP:
         one run has one Storage SCP (several in one process share the last one's
         directory, which only costs a copy instead of a rename).
         """
-        import tempfile
-
         from pynetdicom import dimse_messages
+
+        from movescu.net.spool import open_spool_file
 
         directory = str(self.config.output.directory)
         temp_files = self._temp_files
         lock = self._lock
 
-        def named_temporary_file(*args: Any, **kwargs: Any) -> Any:
-            kwargs.setdefault("dir", directory)
-            kwargs.setdefault("prefix", ".movescu-recv-")
-            handle = tempfile.NamedTemporaryFile(*args, **kwargs)  # noqa: SIM115
+        def named_temporary_file(**kwargs: Any) -> Any:
+            handle = open_spool_file(directory, **kwargs)
             with lock:
                 temp_files[handle.name] = threading.get_ident()
             return handle
 
-        dimse_messages.NamedTemporaryFile = named_temporary_file  # type: ignore[attr-defined]
+        dimse_messages.NamedTemporaryFile = named_temporary_file  # type: ignore[attr-defined,assignment]
 
     def wait_until_idle(self, timeout: float | None) -> bool:
         """Wait until no sub-association is open.
@@ -272,6 +274,40 @@ class StorageSCP:
         with self._lock:
             assoc = event.assoc
             self._monitors[id(assoc)] = PduMonitor(lambda: self.abort_association(assoc))
+        machine = getattr(assoc.dul, "state_machine", None)
+        if machine is not None:
+            machine.do_action = self._guarded_action(assoc, machine.do_action)
+
+    def _guarded_action(self, assoc: Association, action: Any) -> Any:
+        """Wrap the DUL state machine so a hostile PDU cannot kill its thread silently.
+
+        pynetdicom runs the state machine outside its reactor's ``try``: an
+        exception while decoding a message (no Affected SOP Instance UID, a PDV
+        on a context that was never accepted, an unknown command) ends the DUL
+        thread with a traceback on stderr, no A-ABORT and no EVT_CONN_CLOSE (so
+        no clean-up of its temporary file).  We abort like DCMTK does instead.
+        """
+
+        def do_action(event: str) -> None:
+            try:
+                action(event)
+            except Exception as exc:  # noqa: BLE001 - anything the peer's bytes provoke
+                self._on_reactor_failure(assoc, exc)
+
+        return do_action
+
+    def _on_reactor_failure(self, assoc: Association, exc: Exception) -> None:
+        logger.debug("sub-association failed: %s: %s", type(exc).__name__, exc)
+        # DCMTK: a message that cannot be parsed ends the sub-association with A-ABORT
+        logger.error(
+            "DIMSE failure (aborting sub-association): 0006:020d DIMSE Failed to receive message"
+        )
+        self.abort_association(assoc)
+        assoc.is_aborted = True
+        assoc.is_established = False
+        assoc._kill = True
+        assoc.dul._kill_thread = True  # the reactor leaves its loop at the next turn
+        self._forget(assoc, threading.get_ident())
 
     def _on_requested(self, event: Event) -> None:
         logger.info("Sub-Association Received")
@@ -289,9 +325,12 @@ class StorageSCP:
             monitor.on_pdu(event.pdu)
 
     def _on_conn_close(self, event: Event) -> None:
-        dul_ident = getattr(event.assoc.dul, "ident", None)
+        self._forget(event.assoc, getattr(event.assoc.dul, "ident", None))
+
+    def _forget(self, assoc: Association, dul_ident: int | None) -> None:
+        """Drop an ended association's monitor and its leftover temporary files."""
         with self._lock:
-            self._monitors.pop(id(event.assoc), None)
+            self._monitors.pop(id(assoc), None)
             stale = [p for p, ident in self._temp_files.items() if ident == dul_ident]
             for path in stale:
                 del self._temp_files[path]
@@ -305,9 +344,16 @@ class StorageSCP:
         request = event.request
         context = event.context
         path = getattr(request, "_dataset_path", None)
-        received = _received_from(request, context.transfer_syntax, event, path)
+        # a full disk while receiving (movescu.net.spool): answer 0xA700, write nothing
+        spool_error = getattr(getattr(request, "_dataset_file", None), "error", None)
+        received = _received_from(
+            request, context.transfer_syntax, event, None if spool_error else path
+        )
         try:
-            result = store_object(received, self.config.output, self.config.storage)
+            if spool_error is not None:
+                result = receive_failed(received, self.config.output, self.config.storage)
+            else:
+                result = store_object(received, self.config.output, self.config.storage)
         except Exception as exc:  # never let a bug become pynetdicom's 0xC211 + traceback
             logger.error("Store SCP Failed: %s", exc)
             result = StoreResult(STATUS_OUT_OF_RESOURCES)
@@ -326,6 +372,11 @@ class StorageSCP:
             with self._lock:
                 self._temp_files.pop(str(path), None)
         return result.status
+
+
+def _accept_any_uid(value: Any) -> tuple[bool, str]:
+    """pynetdicom UI validator that accepts every value (see ``_make_ae``)."""
+    return True, ""
 
 
 def _access_controlled_server_class() -> type[Any]:

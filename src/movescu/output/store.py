@@ -98,6 +98,39 @@ def store_object(
     return _store_normal(received, output, storage, target)
 
 
+def receive_failed(
+    received: ReceivedDataSet, output: OutputOptions, storage: StorageOptions
+) -> StoreResult:
+    """The data set could not be received to disk (e.g. a full disk): 0xA700, no file.
+
+    Parameters
+    ----------
+    received : ReceivedDataSet
+        The request fields (its data is incomplete and never written).
+    output : OutputOptions
+        ``-od`` and ``+B`` (they choose the path and DCMTK's wording of the error).
+    storage : StorageOptions
+        ``--ignore`` (which discards the data anyway: still success).
+
+    Returns
+    -------
+    StoreResult
+        0xA700 (0x0000 with ``--ignore``).
+    """
+    if storage.ignore:
+        return StoreResult(STATUS_SUCCESS)
+    target = output_path(
+        output.directory, object_file_name(received.sop_class_uid, received.sop_instance_uid)
+    )
+    if output.bit_preserving:
+        logger.error(
+            "Store SCP Failed: 0006:020a DIMSE_storeProvider: Cannot create file: %s", target
+        )
+    else:
+        logger.error("cannot write DICOM file: %s", target)
+    return StoreResult(STATUS_OUT_OF_RESOURCES)
+
+
 def _store_bit_preserving(
     received: ReceivedDataSet, output: OutputOptions, target: Path
 ) -> StoreResult:

@@ -1,0 +1,68 @@
+"""Shared helpers of the hardening tests: objects, a small tmpfs, leftover checks.
+
+Everything that mounts something unmounts it in its teardown; everything that
+runs binds 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from tests.support.objects import CT, EXPLICIT_LE, Enc
+from tests.support.sender import RawObject
+
+enc = Enc()
+
+
+def ct_object(instance: str, pixel_bytes: int = 0) -> RawObject:
+    """A CT object whose data set matches the request (optionally with pixel data)."""
+    uid = instance.encode()
+    if len(uid) % 2:
+        uid += b"\0"
+    data = enc.el(0x00080016, "UI", CT.encode() + b"\0") + enc.el(0x00080018, "UI", uid)
+    if pixel_bytes:
+        data += enc.el(0x7FE00010, "OW", bytes(range(256)) * (pixel_bytes // 256))
+    return RawObject(CT, instance, EXPLICIT_LE, data)
+
+
+def all_files(root: Path) -> list[str]:
+    """Every file below ``root`` (relative paths, hidden ones included)."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if not p.is_dir())
+
+
+def leftovers(directory: Path) -> list[str]:
+    """Temporary or partial files of ours (``.movescu-*``) in ``directory``."""
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith(".movescu"))
+
+
+def _fail_or_skip(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)
+
+
+@contextmanager
+def mounted_tmpfs(where: Path, *options: str) -> Iterator[Path]:
+    """Mount a tmpfs at ``where`` (root only: skipped otherwise); always unmounted."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    where.mkdir(parents=True, exist_ok=True)
+    opts = ",".join(options) or "size=1m"
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    if proc.returncode != 0:
+        _fail_or_skip(f"cannot mount a tmpfs: {proc.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True, timeout=30, check=False)
