@@ -278,7 +278,20 @@ def debug_lines(lines: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "name", ["success", "warning", "cancel", "peer-abort", "implicit", "deflated", "max-pdu"]
+    "name",
+    [
+        "success",
+        "warning",
+        "cancel",
+        "peer-abort",
+        "implicit",
+        "deflated",
+        "max-pdu",
+        "no-context",
+        "rejected",
+        "pending-read",
+        "find-only",
+    ],
 )
 def test_debug_output_matches_dcmtk_layout(run_main, name):
     factory, options, fake_options, _ = SCENARIOS[name]

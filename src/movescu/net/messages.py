@@ -198,8 +198,8 @@ class ContextSummary:
     context_id: int
     abstract_syntax: str
     transfer_syntaxes: Sequence[str]
-    #: None for a proposal (RQ); True/False for accepted/refused (AC)
-    accepted: bool | None = None
+    #: None for a proposal (RQ); the A-ASSOCIATE-AC result (0 = accepted) otherwise
+    result: int | None = None
 
 
 @dataclass(frozen=True)
@@ -245,19 +245,29 @@ def association_dump(kind: str, summary: AssociationSummary) -> list[str]:
     return lines
 
 
+#: DCMTK's names of presentation-context results (PS3.8 9.3.3.2)
+_CONTEXT_RESULTS = {
+    0: "Accepted",
+    1: "User Rejection",
+    2: "No Reason",
+    3: "Abstract Syntax Not Supported",
+    4: "Transfer Syntaxes Not Supported",
+}
+
+
 def _context_lines(ctx: ContextSummary) -> list[str]:
-    state = {None: "Proposed", True: "Accepted", False: "Refused"}[ctx.accepted]
+    state = "Proposed" if ctx.result is None else _CONTEXT_RESULTS.get(ctx.result, "Unknown")
     lines = [
         f"  Context ID:        {ctx.context_id} ({state})",
         f"    Abstract Syntax: {uid_name(ctx.abstract_syntax)}",
         "    Proposed SCP/SCU Role: Default",
     ]
-    if ctx.accepted is None:
+    if ctx.result is None:
         lines.append("    Proposed Transfer Syntax(es):")
         lines.extend(f"      {uid_name(ts)}" for ts in ctx.transfer_syntaxes)
     else:
         lines.append("    Accepted SCP/SCU Role: Default")
-        if ctx.accepted and ctx.transfer_syntaxes:
+        if ctx.result == 0 and ctx.transfer_syntaxes:
             lines.append(f"    Accepted Transfer Syntax: {uid_name(ctx.transfer_syntaxes[0])}")
     return lines
 

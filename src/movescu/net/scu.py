@@ -205,10 +205,7 @@ class MoveAssociation:
                     ["Association Rejected:", *messages.rejection_lines(result, source, reason)]
                 )
             )
-        if not assoc.is_established and self._ac_received:
-            # pynetdicom aborts when no context was accepted; DCMTK just closes
-            raise NoPresentationContextError("No Acceptable Presentation Contexts")
-        if not assoc.is_established:
+        if not assoc.is_established and not self._ac_received:
             if capture.text is not None:
                 condition = messages.tcp_error(capture.text)
             elif capture.acse_timeout:
@@ -221,8 +218,10 @@ class MoveAssociation:
             logger.debug("Association Parameters Negotiated:")
             movelog.log_lines(logging.DEBUG, messages.association_dump("AC", self._summary(assoc)))
         if not assoc.accepted_contexts:
-            # DCMTK exits without releasing: the socket is just closed (spec 7.1)
-            assoc.abort()
+            # DCMTK exits without releasing: the socket is just closed (spec 7.1);
+            # pynetdicom has already sent an A-ABORT itself
+            if assoc.is_established:
+                assoc.abort()
             raise NoPresentationContextError("No Acceptable Presentation Contexts")
         their_max = assoc.acceptor.maximum_length or 0
         # DCMTK: Max Send PDV = peer's max PDU - 12 (PDV header), unlimited (0) stays 0
@@ -242,18 +241,17 @@ class MoveAssociation:
         }
         if assoc is None:
             return messages.AssociationSummary(contexts=proposed, **base)  # type: ignore[arg-type]
-        accepted = {cx.context_id: cx for cx in assoc.accepted_contexts}
-        result = [
-            messages.ContextSummary(
-                ctx.context_id,
-                ctx.abstract_syntax,
-                list(accepted[ctx.context_id].transfer_syntax)
-                if ctx.context_id in accepted
-                else [],
-                ctx.context_id in accepted,
+        negotiated = {
+            cx.context_id: cx for cx in [*assoc.accepted_contexts, *assoc.rejected_contexts]
+        }
+        result = []
+        for ctx in proposed:
+            answer = negotiated.get(ctx.context_id)
+            code = 2 if answer is None or answer.result is None else int(answer.result)
+            syntaxes = list(answer.transfer_syntax) if answer is not None and code == 0 else []
+            result.append(
+                messages.ContextSummary(ctx.context_id, ctx.abstract_syntax, syntaxes, code)
             )
-            for ctx in proposed
-        ]
         return messages.AssociationSummary(
             contexts=result,
             their_uid=str(assoc.acceptor.implementation_class_uid or ""),
