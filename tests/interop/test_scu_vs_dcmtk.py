@@ -130,6 +130,11 @@ def aborting(ctx: MoveContext) -> None:
     ctx.abort()
 
 
+def slow_to_release(ctx: MoveContext) -> None:
+    ctx.respond(0x0000, completed=0, failed=0, warning=0)
+    ctx.wait(4)  # the fake's reactor cannot answer A-RELEASE-RQ meanwhile
+
+
 def closing(ctx: MoveContext) -> None:
     ctx.pending(1, 0)
     sock = ctx.assoc.dul.socket.socket
@@ -184,6 +189,7 @@ SCENARIOS: dict[str, tuple[Callable[[], Script], list[str], dict[str, object], b
     "peer-abort": (lambda: aborting, [], {}, True),
     "peer-release": (lambda: releasing, [], {}, True),
     "connection-closed": (lambda: closing, [], {}, True),
+    "release-timeout": (lambda: slow_to_release, ["-ta", "1"], {}, False),
     "wrong-msg-id": (lambda: wrong_message_id, [], {}, True),
     "find-only": (lambda: succeed(1), [], {"find_only": True}, True),
     "no-context": (lambda: succeed(1), [], {"models": ()}, False),

@@ -457,7 +457,9 @@ class MoveAssociation:
             raise CloseAssociationError("Association Release Failed:\n" + messages.PEER_ABORTED)
         self.assoc.release()
         if not self.assoc.is_released:
-            raise CloseAssociationError("Association Release Failed:\n" + messages.PEER_ABORTED)
+            # no A-RELEASE-RP within -ta (pynetdicom then aborts), unless the peer aborted
+            reason = messages.PEER_ABORTED if self._peer_aborted else messages.READ_TIMEOUT
+            raise CloseAssociationError("Association Release Failed:\n" + reason)
 
     def abort(self) -> None:
         """A-ABORT (``I: Aborting Association``)."""
