@@ -190,6 +190,7 @@ SCENARIOS: dict[str, tuple[Callable[[], Script], list[str], dict[str, object], b
     "peer-release": (lambda: releasing, [], {}, True),
     "connection-closed": (lambda: closing, [], {}, True),
     "release-timeout": (lambda: slow_to_release, ["-ta", "1"], {}, False),
+    "ff01-is-final": (lambda: final_status(0xFF01), ["--repeat", "2"], {}, False),
     "wrong-msg-id": (lambda: wrong_message_id, [], {}, True),
     "find-only": (lambda: succeed(1), [], {"find_only": True}, True),
     "no-context": (lambda: succeed(1), [], {"models": ()}, False),
