@@ -129,7 +129,8 @@ def _perform(
     report: RunReport,
 ) -> ExitCode:
     """Associate, send the C-MOVEs, end the association; the SCP is already running."""
-    from movescu.net.scu import Ending, MoveAssociation
+    from movescu.net.outcome import Ending
+    from movescu.net.scu import MoveAssociation
     from movescu.report import MoveRecord
 
     session = MoveAssociation(config)
@@ -199,7 +200,7 @@ def _combine(code: ExitCode, status: int) -> ExitCode:
 
 
 def _report_dimse_failure(condition: str, ending: object) -> None:
-    from movescu.net.scu import Ending
+    from movescu.net.outcome import Ending
 
     # DIMSE_NOVALIDPRESENTATIONCONTEXTID is returned before the request is sent:
     # DCMTK's moveSCU logs nothing itself, only main's "Move SCU Failed".

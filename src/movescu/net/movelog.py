@@ -10,13 +10,16 @@ in :mod:`movescu.net.scu` decides what happens.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any
 
+from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
 from movescu.net import messages
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
+    from pynetdicom.association import Association
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +31,44 @@ _NO_DATA_SET = 0x0101
 def has_data_set(command: Any) -> bool:
     """True when a command set announces a data set (CommandDataSetType != 0x0101)."""
     return int(command.get("CommandDataSetType", _NO_DATA_SET)) != _NO_DATA_SET
+
+
+def association_summary(
+    assoc: Association | None,
+    calling: str,
+    called: str,
+    max_pdu: int,
+    proposed: list[tuple[int, str]],
+    transfer_syntaxes: list[str],
+) -> messages.AssociationSummary:
+    """What the ``-d`` A-ASSOCIATE-RQ (``assoc`` None) or -AC dump shows.
+
+    ``proposed`` holds (context ID, abstract syntax) of our two contexts.
+    """
+    base = messages.AssociationSummary(
+        our_uid=IMPLEMENTATION_CLASS_UID,
+        our_version=IMPLEMENTATION_VERSION_NAME,
+        calling=calling,
+        called=called,
+        our_max_pdu=max_pdu,
+        contexts=[messages.ContextSummary(i, uid, transfer_syntaxes) for i, uid in proposed],
+    )
+    if assoc is None:
+        return base
+    negotiated = {cx.context_id: cx for cx in [*assoc.accepted_contexts, *assoc.rejected_contexts]}
+    result = []
+    for context_id, abstract_syntax in proposed:
+        answer = negotiated.get(context_id)
+        code = 2 if answer is None or answer.result is None else int(answer.result)
+        syntaxes = list(answer.transfer_syntax) if answer is not None and code == 0 else []
+        result.append(messages.ContextSummary(context_id, abstract_syntax, syntaxes, code))
+    return dataclasses.replace(
+        base,
+        contexts=result,
+        their_uid=str(assoc.acceptor.implementation_class_uid or ""),
+        their_version=str(assoc.acceptor.implementation_version_name or ""),
+        their_max_pdu=assoc.acceptor.maximum_length or 0,
+    )
 
 
 def log_request(

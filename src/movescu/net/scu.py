@@ -18,7 +18,6 @@ an ``EVT_PDU_RECV`` handler.
 
 from __future__ import annotations
 
-import enum
 import logging
 import queue
 import socket
@@ -34,6 +33,7 @@ from movescu.errors import (
 )
 from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
 from movescu.net import contexts, messages, movelog, transport
+from movescu.net.outcome import Ending, MoveOutcome
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
@@ -43,33 +43,6 @@ logger = logging.getLogger(__name__)
 
 #: DICOM priority MEDIUM, what DCMTK's movescu sends (pynetdicom's default is LOW).
 PRIORITY_MEDIUM = 0
-
-
-class Ending(enum.Enum):
-    """How a C-MOVE left the association."""
-
-    #: final response received: the association may carry the next move
-    OPEN = "open"
-    #: a DIMSE failure: DCMTK aborts the association (``I: Aborting Association``)
-    ABORT = "abort"
-    #: the peer aborted (``I: Peer Aborted Association``)
-    PEER_ABORTED = "peer-aborted"
-    #: the peer requested release during the move (protocol error, we abort)
-    PEER_RELEASED = "peer-released"
-
-
-@dataclass(frozen=True)
-class MoveOutcome:
-    """The result of one C-MOVE request."""
-
-    #: the final status, or None when the move failed at DIMSE level
-    status: int | None
-    ending: Ending = Ending.OPEN
-    #: DCMTK condition text of a DIMSE failure (``0006:0207 ...``)
-    condition: str | None = None
-    pending_responses: int = 0
-    #: sub-operation counters of the last response (remaining, completed, failed, warning)
-    counters: tuple[int | None, ...] = ()
 
 
 #: CommandField of a C-MOVE-RSP
@@ -175,27 +148,17 @@ class MoveAssociation:
             (evt.EVT_PDU_RECV, self._on_pdu_received),
             (evt.EVT_DIMSE_RECV, self._on_dimse_received),
         ]
-        capture = transport.TransportErrors()
-        watched = [logging.getLogger(name) for name in transport.CONNECT_LOGGERS]
-        levels = [watched_logger.level for watched_logger in watched]
-        for watched_logger in watched:
-            # the library loggers may be switched off entirely: these must still emit
-            watched_logger.setLevel(logging.ERROR)
-            watched_logger.addHandler(capture)
-        try:
-            assoc = ae.associate(
-                address,
-                net.port,
-                ae_title=self.called,
-                max_pdu=net.max_pdu,
-                evt_handlers=handlers,  # type: ignore[arg-type]
-            )
-        except (ValueError, TypeError, OSError) as exc:
-            raise AssociationParametersError(str(exc)) from None
-        finally:
-            for watched_logger, level in zip(watched, levels, strict=True):
-                watched_logger.removeHandler(capture)
-                watched_logger.setLevel(level)
+        with transport.connect_errors() as capture:
+            try:
+                assoc = ae.associate(
+                    address,
+                    net.port,
+                    ae_title=self.called,
+                    max_pdu=net.max_pdu,
+                    evt_handlers=handlers,  # type: ignore[arg-type]
+                )
+            except (ValueError, TypeError, OSError) as exc:
+                raise AssociationParametersError(str(exc)) from None
         self.assoc = assoc
 
         if assoc.is_rejected:
@@ -228,36 +191,13 @@ class MoveAssociation:
         logger.info("Association Accepted (Max Send PDV: %d)", max(their_max - 12, 0))
 
     def _summary(self, assoc: Association | None) -> messages.AssociationSummary:
-        proposed = [
-            messages.ContextSummary(1, self.find_uid, self.transfer_syntaxes),
-            messages.ContextSummary(3, self.move_uid, self.transfer_syntaxes),
-        ]
-        base = {
-            "our_uid": IMPLEMENTATION_CLASS_UID,
-            "our_version": IMPLEMENTATION_VERSION_NAME,
-            "calling": self.calling,
-            "called": self.called,
-            "our_max_pdu": self.config.network.max_pdu,
-        }
-        if assoc is None:
-            return messages.AssociationSummary(contexts=proposed, **base)  # type: ignore[arg-type]
-        negotiated = {
-            cx.context_id: cx for cx in [*assoc.accepted_contexts, *assoc.rejected_contexts]
-        }
-        result = []
-        for ctx in proposed:
-            answer = negotiated.get(ctx.context_id)
-            code = 2 if answer is None or answer.result is None else int(answer.result)
-            syntaxes = list(answer.transfer_syntax) if answer is not None and code == 0 else []
-            result.append(
-                messages.ContextSummary(ctx.context_id, ctx.abstract_syntax, syntaxes, code)
-            )
-        return messages.AssociationSummary(
-            contexts=result,
-            their_uid=str(assoc.acceptor.implementation_class_uid or ""),
-            their_version=str(assoc.acceptor.implementation_version_name or ""),
-            their_max_pdu=assoc.acceptor.maximum_length or 0,
-            **base,  # type: ignore[arg-type]
+        return movelog.association_summary(
+            assoc,
+            self.calling,
+            self.called,
+            self.config.network.max_pdu,
+            [(1, self.find_uid), (3, self.move_uid)],
+            self.transfer_syntaxes,
         )
 
     # ------------------------------------------------------------------ event handlers

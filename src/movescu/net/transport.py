@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from movescu.config import IPFamily
@@ -99,3 +101,21 @@ class TransportErrors(logging.Handler):
             if text.startswith("[Errno") and "] " in text:
                 text = text.split("] ", 1)[1]
             self.text = text
+
+
+@contextmanager
+def connect_errors() -> Iterator[TransportErrors]:
+    """Capture pynetdicom's connect/ACSE error records while requesting an association."""
+    capture = TransportErrors()
+    watched = [logging.getLogger(name) for name in CONNECT_LOGGERS]
+    levels = [watched_logger.level for watched_logger in watched]
+    for watched_logger in watched:
+        # the library loggers may be switched off entirely: these must still emit
+        watched_logger.setLevel(logging.ERROR)
+        watched_logger.addHandler(capture)
+    try:
+        yield capture
+    finally:
+        for watched_logger, level in zip(watched, levels, strict=True):
+            watched_logger.removeHandler(capture)
+            watched_logger.setLevel(level)
