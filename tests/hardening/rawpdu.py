@@ -45,7 +45,9 @@ def associate_rq(
     body += called.encode().ljust(16)[:16] + calling.encode().ljust(16)[:16] + b"\0" * 32
     body += _item(0x10, APPLICATION_CONTEXT.encode())
     for n, (abstract, syntaxes) in enumerate(contexts):
-        sub = _item(0x30, abstract.encode()) + b"".join(_item(0x40, ts.encode()) for ts in syntaxes)
+        sub = _item(0x30, abstract.encode()) + b"".join(
+            _item(0x40, ts.encode()) for ts in syntaxes
+        )
         body += _item(0x20, struct.pack(">BBBB", 2 * n + 1, 0, 0, 0) + sub)
     user = _item(0x51, struct.pack(">L", max_pdu)) + _item(0x52, b"1.2.3.4.5")
     body += _item(0x50, user)

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
 from tests.support.objects import CT, EXPLICIT_LE, Enc
 from tests.support.sender import RawObject
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from tests.hardening.support import ct_object, leftovers, mounted_tmpfs
 from tests.integration.scp_support import running_scp
 from tests.support.sender import send_raw

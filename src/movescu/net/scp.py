@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from movescu.config import Config, IPFamily
 from movescu.errors import NetworkInitError, PrivilegeError
 from movescu.net.access import AccessTables, check_access, denial_message
+from movescu.net.guard import install_guards
 from movescu.net.monitor import PduMonitor
 from movescu.net.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS
 from movescu.net.stats import ReceivedObject, ReceiveStats
@@ -269,44 +270,24 @@ class StorageSCP:
         if sock is not None:
             try:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                # pynetdicom only reads when data is waiting, but then blocks until the
+                # whole PDU is in: a peer that stops mid-PDU would hold the thread for
+                # ever (the ARTIM timer is not checked meanwhile).  Give up after -td/-ta.
+                network = self.config.network
+                sock.settimeout(float(network.dimse_timeout or network.acse_timeout or 30))
             except OSError:
                 pass
         with self._lock:
             assoc = event.assoc
             self._monitors[id(assoc)] = PduMonitor(lambda: self.abort_association(assoc))
-        machine = getattr(assoc.dul, "state_machine", None)
-        if machine is not None:
-            machine.do_action = self._guarded_action(assoc, machine.do_action)
+        install_guards(assoc, self.config.network.max_pdu, self._on_guard_failure)
 
-    def _guarded_action(self, assoc: Association, action: Any) -> Any:
-        """Wrap the DUL state machine so a hostile PDU cannot kill its thread silently.
-
-        pynetdicom runs the state machine outside its reactor's ``try``: an
-        exception while decoding a message (no Affected SOP Instance UID, a PDV
-        on a context that was never accepted, an unknown command) ends the DUL
-        thread with a traceback on stderr, no A-ABORT and no EVT_CONN_CLOSE (so
-        no clean-up of its temporary file).  We abort like DCMTK does instead.
-        """
-
-        def do_action(event: str) -> None:
-            try:
-                action(event)
-            except Exception as exc:  # noqa: BLE001 - anything the peer's bytes provoke
-                self._on_reactor_failure(assoc, exc)
-
-        return do_action
-
-    def _on_reactor_failure(self, assoc: Association, exc: Exception) -> None:
-        logger.debug("sub-association failed: %s: %s", type(exc).__name__, exc)
-        # DCMTK: a message that cannot be parsed ends the sub-association with A-ABORT
-        logger.error(
-            "DIMSE failure (aborting sub-association): 0006:020d DIMSE Failed to receive message"
-        )
+    def _on_guard_failure(self, assoc: Association, condition: list[str]) -> None:
+        """A guard (movescu.net.guard) gave up on ``assoc``: report, abort, clean up."""
+        logger.error("DIMSE failure (aborting sub-association): %s", condition[0])
+        for line in condition[1:]:
+            logger.error("%s", line)
         self.abort_association(assoc)
-        assoc.is_aborted = True
-        assoc.is_established = False
-        assoc._kill = True
-        assoc.dul._kill_thread = True  # the reactor leaves its loop at the next turn
         self._forget(assoc, threading.get_ident())
 
     def _on_requested(self, event: Event) -> None:

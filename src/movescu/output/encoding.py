@@ -284,8 +284,8 @@ def encode_file_preamble_and_meta(
     body = b"".join(
         [
             _meta_element(0x00020001, "OB", b"\0\1"),
-            _meta_element(0x00020002, "UI", sop_class_uid.encode("ascii")),
-            _meta_element(0x00020003, "UI", sop_instance_uid.encode("ascii")),
+            _meta_element(0x00020002, "UI", sop_class_uid.encode("latin-1", "replace")),
+            _meta_element(0x00020003, "UI", sop_instance_uid.encode("latin-1", "replace")),
             _meta_element(0x00020010, "UI", transfer_syntax.encode("ascii")),
             _meta_element(0x00020012, "UI", IMPLEMENTATION_CLASS_UID.encode("ascii")),
             _meta_element(0x00020013, "SH", version.encode("ascii")),
