@@ -1,6 +1,6 @@
 """Defences of one sub-association against a hostile or broken peer.
 
-Owns two wrappers installed on a pynetdicom association when its connection
+Owns the wrappers installed on a pynetdicom association when its connection
 opens (EVT_CONN_OPEN, which runs in the association's DUL thread):
 
 * the PDU length limit: a P-DATA-TF PDU longer than our ``-pdu`` is refused
@@ -10,7 +10,9 @@ opens (EVT_CONN_OPEN, which runs in the association's DUL thread):
   reactor's ``try``, so an exception while decoding a message (an empty
   Affected SOP Instance UID, a PDV on a context that was never accepted, an
   unknown command) would end the DUL thread with a traceback on stderr, no
-  A-ABORT and no EVT_CONN_CLOSE (leaving its temporary file behind).
+  A-ABORT and no EVT_CONN_CLOSE (leaving its temporary file behind);
+* the idle timer (``-td``): pynetdicom aborts silently, DCMTK logs
+  ``DIMSE failure (aborting sub-association): 0006:0207 ...``.
 
 Both report through the ``fail`` callback with DCMTK's condition lines; the
 Storage SCP logs them and writes the A-ABORT.  Must not log errors or touch
@@ -36,6 +38,8 @@ P_DATA_TF = 0x04
 _PDU_TYPES = range(0x01, 0x08)
 #: DCMTK's condition when a message cannot be decoded
 FAILED_TO_RECEIVE = "0006:020d DIMSE Failed to receive message"
+#: DCMTK's condition when -td expires while waiting for the next message
+NO_DATA_AVAILABLE = "0006:0207 DIMSE No data available (timeout in non-blocking mode)"
 
 
 def install_guards(assoc: Association, max_pdu: int, fail: FailureCallback) -> None:
@@ -57,6 +61,20 @@ def install_guards(assoc: Association, max_pdu: int, fail: FailureCallback) -> N
     transport = getattr(dul, "socket", None)
     if transport is not None and max_pdu > 0:
         transport.recv = _limited_recv(assoc, transport.recv, max_pdu, fail)
+    if hasattr(dul, "idle_timer_expired"):
+        dul.idle_timer_expired = _reported_idle_timer(assoc, dul.idle_timer_expired, fail)  # type: ignore[method-assign]
+
+
+def _reported_idle_timer(assoc: Association, expired: Any, fail: FailureCallback) -> Any:
+    """pynetdicom aborts an idle association (-td) silently; DCMTK logs 0006:0207."""
+
+    def idle_timer_expired() -> bool:
+        if not expired():
+            return False
+        fail(assoc, [NO_DATA_AVAILABLE])
+        return True
+
+    return idle_timer_expired
 
 
 def _guarded_action(assoc: Association, action: Any, fail: FailureCallback) -> Any:
