@@ -1,8 +1,12 @@
 """The ``--report FILE`` JSON report of a run (our addition, DECISIONS rule 7).
 
-Owns the report's shape and writing it atomically (temporary name in the same
-directory, then rename).  It only runs when ``--report`` is given and never
-changes what the run prints or returns.  No pydicom/pynetdicom import.
+Owns the report's shape (documented field by field in ``docs/ci.md``; bump
+:data:`REPORT_VERSION` when a field changes meaning or goes away) and writing it
+atomically (temporary name in the same directory, then rename).  It only runs
+when ``--report`` is given and never changes what the run prints or returns: a
+report that cannot be written is one ``E:`` line.  The data is collected by
+:mod:`movescu.retrieve` and :class:`movescu.summary.RunTracker`.  No
+pydicom/pynetdicom import.
 """
 
 from __future__ import annotations
@@ -13,12 +17,19 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from movescu import __version__
+from movescu import DCMTK_VERSION, __version__
 from movescu.config import Config
+from movescu.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from movescu.net.stats import ReceivedObject
 
 logger = logging.getLogger(__name__)
+
+#: the layout's version: 2 added request, timings, totals and received objects
+REPORT_VERSION = 2
 
 _COUNTER_NAMES = ("remaining", "completed", "failed", "warning")
 
@@ -32,9 +43,14 @@ class MoveRecord:
     status: int | None
     status_text: str | None
     pending_responses: int
+    #: remaining, completed, failed, warning of the last (final) response
     counters: tuple[int | None, ...] = ()
     #: DCMTK condition text when the move failed at DIMSE level
     error: str | None = None
+    #: request sent -> final response (None when there was no final response)
+    seconds: float | None = None
+    #: (0008,0058) of the final response's identifier
+    failed_sop_instance_uids: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         entry: dict[str, Any] = {
@@ -46,6 +62,8 @@ class MoveRecord:
             "error": self.error,
         }
         entry.update(zip(_COUNTER_NAMES, self.counters or (None,) * 4, strict=True))
+        entry["seconds"] = self.seconds
+        entry["failed_sop_instance_uids"] = list(self.failed_sop_instance_uids)
         return entry
 
 
@@ -55,8 +73,117 @@ class RunReport:
 
     moves: list[MoveRecord] = field(default_factory=list)
     exit_code: int = 0
-    #: ``+P`` statistics (objects received/stored/failed, bytes, files); None without +P
-    received: dict[str, Any] | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    seconds: float | None = None
+    #: ``+P`` statistics: (objects received, stored, failed); None without +P
+    received_counts: tuple[int, int, int] | None = None
+    received_bytes: int = 0
+    received_objects: list[ReceivedObject] = field(default_factory=list)
+
+    def totals(self) -> tuple[int, int, int]:
+        """Completed, failed and warning sub-operations summed over the final responses."""
+        sums = [0, 0, 0]
+        for move in self.moves:
+            for index, value in enumerate(move.counters[1:4]):
+                sums[index] += value or 0
+        return sums[0], sums[1], sums[2]
+
+
+def build_document(config: Config, report: RunReport) -> dict[str, Any]:
+    """The report as a JSON-ready dict (the layout ``docs/ci.md`` documents).
+
+    Parameters
+    ----------
+    config : Config
+        The run's configuration (the request part).
+    report : RunReport
+        What the run collected.
+
+    Returns
+    -------
+    dict
+        Keys ``report_version``, ``program``, ``version``, ``dcmtk_version``,
+        ``request``, ``peer``, ``calling_ae_title``, ``move_destination``,
+        ``exit_code``, ``exit_name``, ``timings``, ``totals``, ``moves``,
+        ``received``, ``failed_sop_instance_uids``.
+    """
+    net = config.network
+    try:
+        exit_name: str | None = ExitCode(report.exit_code).name
+    except ValueError:
+        exit_name = None
+    completed, failed, warning = report.totals()
+    failed_uids: list[str] = []
+    for move in report.moves:
+        failed_uids += [uid for uid in move.failed_sop_instance_uids if uid not in failed_uids]
+    return {
+        "report_version": REPORT_VERSION,
+        "program": "movescu",
+        "version": __version__,
+        "dcmtk_version": DCMTK_VERSION,
+        "request": _request(config),
+        "peer": {"host": net.peer, "port": net.port, "called_ae_title": net.called_ae_title},
+        "calling_ae_title": net.ae_title,
+        "move_destination": net.effective_move_destination,
+        "exit_code": report.exit_code,
+        "exit_name": exit_name,
+        "timings": {
+            "started_at": report.started_at,
+            "finished_at": report.finished_at,
+            "seconds": report.seconds,
+        },
+        "totals": {
+            "moves": len(report.moves),
+            "completed": completed,
+            "failed": failed,
+            "warning": warning,
+        },
+        "moves": [move.as_json() for move in report.moves],
+        "received": _received(report),
+        "failed_sop_instance_uids": failed_uids,
+    }
+
+
+def _request(config: Config) -> dict[str, Any]:
+    storage = config.storage
+    return {
+        "query_model": config.query.model.value,
+        "query_files": [str(path) for path in config.query.files],
+        "keys": [key.text for key in config.query.keys],
+        "repeat": config.network.repeat,
+        "storage_port": storage.port,
+        "output_directory": str(config.output.directory) if storage.port is not None else None,
+        "ignore": storage.ignore,
+    }
+
+
+def _received(report: RunReport) -> dict[str, Any] | None:
+    if report.received_counts is None:
+        return None
+    objects, stored, failed = report.received_counts
+    seconds = report.seconds or 0.0
+    return {
+        "objects": objects,
+        "stored": stored,
+        "failed": failed,
+        "bytes": report.received_bytes,
+        "bytes_per_second": round(report.received_bytes / seconds) if seconds > 0 else None,
+        "files": [obj.path for obj in report.received_objects if obj.path],
+        "instances": [
+            {
+                "path": obj.path,
+                "sop_class_uid": obj.sop_class_uid,
+                "sop_instance_uid": obj.sop_instance_uid,
+                "transfer_syntax": obj.transfer_syntax,
+                "status": f"0x{obj.status:04X}",
+            }
+            for obj in report.received_objects
+        ],
+        "failed_sop_instance_uids": [
+            obj.sop_instance_uid for obj in report.received_objects if obj.status != 0
+        ],
+    }
 
 
 def write_report(path: Path, config: Config, report: RunReport) -> None:
@@ -67,27 +194,23 @@ def write_report(path: Path, config: Config, report: RunReport) -> None:
     path : Path
         The ``--report`` file.
     config : Config
-        The run's configuration (the peer and AE titles are recorded).
+        The run's configuration (the request is recorded).
     report : RunReport
         What the run collected.
     """
-    net = config.network
-    document = {
-        "program": "movescu",
-        "version": __version__,
-        "peer": {"host": net.peer, "port": net.port, "called_ae_title": net.called_ae_title},
-        "calling_ae_title": net.ae_title,
-        "move_destination": net.effective_move_destination,
-        "exit_code": report.exit_code,
-        "moves": [move.as_json() for move in report.moves],
-        "received": report.received,
-    }
+    document = build_document(config, report)
     directory = path.parent if str(path.parent) else Path(".")
+    temporary: str | None = None
     try:
         handle, temporary = tempfile.mkstemp(prefix=".report-", dir=directory)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp's 0600 is not what a report needs
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(document, stream, indent=2)
             stream.write("\n")
         os.replace(temporary, path)
     except OSError as error:
         logger.error("cannot write report file: %s: %s", path, error.strerror or error)
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)

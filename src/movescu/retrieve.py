@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
     from movescu.report import RunReport
+    from movescu.summary import RunTracker
 
 logger = logging.getLogger(__name__)
 
@@ -102,12 +103,16 @@ def retrieve(config: Config, identifiers: Sequence[IdentifierLike]) -> ExitCode:
 def _execute(config: Config, load: Callable[[], Sequence[IdentifierLike]]) -> ExitCode:
     """Start the SCP, load the identifiers, perform the moves; always clean up and report."""
     from movescu.report import RunReport
+    from movescu.summary import RunTracker
 
     report = RunReport()
+    # progress display, timings and the -v summary (DECISIONS rule 7)
+    tracker = RunTracker(config)
     scp: _StorageSCP | None = None
     try:
         scp = _start_storage_scp(config)
-        code = _perform(config, load(), scp, report)
+        tracker.watch_storage(scp)
+        code = _perform(config, load(), scp, report, tracker)
     except BaseException as error:
         default = ExitCode.INTERRUPTED if isinstance(error, KeyboardInterrupt) else 1
         report.exit_code = int(getattr(error, "exit_code", default))
@@ -118,8 +123,11 @@ def _execute(config: Config, load: Callable[[], Sequence[IdentifierLike]]) -> Ex
     finally:
         if scp is not None:
             scp.stop()
+        tracker.finish(report)
         if config.extras.report is not None:
-            _write_report(config, report, scp)
+            from movescu.report import write_report
+
+            write_report(config.extras.report, config, report)
 
 
 def _perform(
@@ -127,6 +135,7 @@ def _perform(
     identifiers: Sequence[IdentifierLike],
     scp: _StorageSCP | None,
     report: RunReport,
+    tracker: RunTracker,
 ) -> ExitCode:
     """Associate, send the C-MOVEs, end the association; the SCP is already running."""
     from movescu.net.outcome import Ending
@@ -136,6 +145,7 @@ def _perform(
     session = MoveAssociation(config)
     try:
         session.open()
+        tracker.watch_association(session.assoc)
         code = ExitCode.NO_ERROR
         ending = Ending.OPEN
         msg_id = 0
@@ -172,22 +182,6 @@ def _perform(
         return code
     finally:
         session.shutdown()
-
-
-def _write_report(config: Config, report: RunReport, scp: _StorageSCP | None) -> None:
-    from movescu.report import write_report
-
-    stats = getattr(scp, "stats", None)
-    if stats is not None:
-        report.received = {
-            "objects": stats.received,
-            "stored": stats.stored,
-            "failed": stats.failed,
-            "bytes": stats.bytes,
-            "files": [obj.path for obj in stats.objects if obj.path],
-        }
-    assert config.extras.report is not None
-    write_report(config.extras.report, config, report)
 
 
 def _combine(code: ExitCode, status: int) -> ExitCode:

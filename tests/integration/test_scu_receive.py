@@ -132,50 +132,6 @@ def test_port_in_use_fails_before_the_association(run_main, tmp_path):
     assert fake.associations == []
 
 
-def test_report_file_lists_moves_and_received_objects(run_main, objects, tmp_path):
-    import json
-
-    def script(ctx: MoveContext) -> None:
-        paths = [i.path for i in objects.instances]
-        ctx.store(paths)
-        ctx.pending(0, len(paths))
-        ctx.respond(0xB000, completed=len(paths) - 1, failed=1, warning=0)
-
-    out = tmp_path / "out"
-    out.mkdir()
-    report = tmp_path / "report.json"
-    code, lines = run_with_port(run_main, script, out, "--report", str(report))
-    assert code == 68, lines
-    document = json.loads(report.read_text())
-    assert document["exit_code"] == 68
-    assert document["moves"] == [
-        {
-            "message_id": 1,
-            "source": "",
-            "status": "0xB000",
-            "status_text": "Warning: SubOperationsCompleteOneOrMoreFailures",
-            "pending_responses": 1,
-            "error": None,
-            "remaining": None,
-            "completed": len(objects.instances) - 1,
-            "failed": 1,
-            "warning": 0,
-        }
-    ]
-    assert document["received"]["objects"] == len(objects.instances)
-    assert len(document["received"]["files"]) == len(objects.instances)
-
-
-def test_report_file_written_when_the_association_fails(run_main, tmp_path):
-    import json
-
-    report = tmp_path / "report.json"
-    code, _ = run_main(["--report", str(report), "127.0.0.1", str(free_port()), *KEYS])
-    assert code == 61
-    document = json.loads(report.read_text())
-    assert (document["exit_code"], document["moves"], document["received"]) == (61, [], None)
-
-
 def test_port_errors_come_before_query_file_errors(run_main, tmp_path):
     """DCMTK binds +P at start-up, so a busy port (60) wins over a bad query file (22)."""
     import socket

@@ -1,0 +1,322 @@
+"""The progress display on stderr (our addition, DECISIONS rule 7).
+
+Owns the one-line display of a retrieve in progress: what it shows (the
+sub-operation counters of the latest C-MOVE responses, the objects and bytes the
+Storage SCP received, the rate), when it is shown (:func:`should_display`:
+stderr is a terminal and not ``-q``, or ``--progress``; never ``--no-progress``)
+and keeping it out of the way of everything else written to the terminal: the
+line is cleared before a log line (a wrapper around the log handlers' ``emit``)
+or a ``RECV:`` dot (a guard around ``sys.stdout`` while stdout is a terminal)
+is written, redrawn by the next tick, and cleared for good at the end.
+
+It never writes when it is not enabled, never logs, and does not decide
+anything about the run.  The counters come from a
+:class:`movescu.summary.MoveWatcher`; no pydicom/pynetdicom import.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TextIO
+
+from movescu.config import Config
+
+logger = logging.getLogger(__name__)
+
+#: seconds between two redraws
+INTERVAL = 0.1
+#: width used when the terminal's cannot be found
+DEFAULT_WIDTH = 80
+#: carriage return + "erase to end of line" (ECMA-48 EL): clears the display line
+CLEAR = "\r\x1b[K"
+_BAR_MAX = 30
+_BAR_MIN = 10
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the display shows at one moment."""
+
+    #: sub-operations done as the Move SCP reported them (all moves so far)
+    completed: int = 0
+    failed: int = 0
+    warning: int = 0
+    #: remaining sub-operations of the move in progress; None when not reported
+    remaining: int | None = None
+    #: True once any C-MOVE response carried counters
+    counted: bool = False
+    #: objects and bytes our Storage SCP received (``+P``)
+    objects: int = 0
+    bytes: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def done(self) -> int:
+        return self.completed + self.failed + self.warning
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to show yet (no counters, nothing received)."""
+        return not self.counted and self.objects == 0
+
+
+class SnapshotSource(Protocol):
+    def snapshot(self) -> Snapshot: ...
+
+
+def format_size(nbytes: float) -> str:
+    """A byte count in decimal units: ``512 B``, ``10.5 MB``.
+
+    Parameters
+    ----------
+    nbytes : float
+        Bytes (or bytes per second).
+
+    Returns
+    -------
+    str
+        One decimal from kB upwards.
+    """
+    value = float(nbytes)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def format_line(snap: Snapshot, width: int) -> str:
+    """The display line for ``snap``, at most ``width - 1`` characters.
+
+    The last column is left free: writing into it makes some terminals wrap.
+
+    Parameters
+    ----------
+    snap : Snapshot
+        The state to show.
+    width : int
+        The terminal's width in columns.
+
+    Returns
+    -------
+    str
+        ``45/200 [#####-----]  22% | 40 completed, 3 failed, 2 warning | 45
+        received, 10.5 MB, 2.1 MB/s``; parts are dropped when the line is too
+        narrow.
+    """
+    parts: list[str] = []
+    head = ""
+    fraction: float | None = None
+    if snap.counted:
+        if snap.remaining is not None:
+            total = snap.done + snap.remaining
+            head = f"{snap.done}/{total}"
+            fraction = snap.done / total if total else 1.0
+        else:
+            head = f"{snap.done} done"
+        parts.append(f"{snap.completed} completed, {snap.failed} failed, {snap.warning} warning")
+    rate = snap.bytes / snap.elapsed if snap.elapsed > 0 else 0.0
+    if snap.objects or snap.bytes:
+        parts.append(f"{snap.objects} received, {format_size(snap.bytes)}, {format_size(rate)}/s")
+    limit = max(width - 1, 1)
+    rest = " | ".join(parts)
+    while True:
+        line = _with_bar(head, fraction, rest, limit)
+        if len(line) <= limit or not parts:
+            break
+        parts.pop(0 if len(parts) > 1 and snap.objects else -1)
+        rest = " | ".join(parts)
+    return line[:limit]
+
+
+def _with_bar(head: str, fraction: float | None, rest: str, limit: int) -> str:
+    prefix = f"movescu: {head}" if head else "movescu:"
+    tail = f" | {rest}" if rest and head else (f" {rest}" if rest else "")
+    if fraction is None:
+        return prefix + tail
+    percent = f"{int(fraction * 100):3d}%"
+    room = limit - len(prefix) - len(tail) - len(percent) - 4
+    size = min(_BAR_MAX, room)
+    if size < _BAR_MIN:
+        return f"{prefix} {percent}{tail}"
+    filled = min(size, int(fraction * size))
+    return f"{prefix} [{'#' * filled}{'-' * (size - filled)}] {percent}{tail}"
+
+
+def should_display(config: Config, stream: TextIO) -> bool:
+    """Whether a run with ``config`` shows the display on ``stream`` (stderr).
+
+    ``-q`` always wins; then ``--progress`` / ``--no-progress``; by default only
+    when ``stream`` is a terminal.
+    """
+    if config.logging.quiet:
+        return False
+    if config.extras.progress is not None:
+        return config.extras.progress
+    return _isatty(stream)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+class ProgressDisplay:
+    """The display line on ``stream``, redrawn every :data:`INTERVAL` by a thread.
+
+    Parameters
+    ----------
+    stream : TextIO
+        Where the line is drawn (stderr).
+    source : SnapshotSource
+        Gives the state to show at each tick.
+    width : callable, optional
+        Returns the terminal width (default: the size of ``stream``'s terminal).
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        source: SnapshotSource,
+        width: Callable[[], int] | None = None,
+    ) -> None:
+        self.stream = stream
+        self.source = source
+        self._width = width or self._terminal_width
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        #: the text currently on the screen ("" = nothing drawn)
+        self._shown = ""
+        #: a stdout line without its newline is open: drawing now would break it
+        self._partial = False
+        self._hooked: list[tuple[logging.Handler, Any]] = []
+        self._stdout_guard: _StdoutGuard | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Hook the log handlers (and stdout on a terminal) and start redrawing."""
+        self._hook_handlers()
+        if _isatty(sys.stdout):
+            self._stdout_guard = _StdoutGuard(sys.stdout, self)
+            sys.stdout = self._stdout_guard
+        self._thread = threading.Thread(target=self._run, name="movescu-progress", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop redrawing, clear the line and undo the hooks (idempotent)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        with self._lock:
+            self.clear()
+            guard = self._stdout_guard
+            if guard is not None and sys.stdout is guard:
+                sys.stdout = guard.inner
+            self._stdout_guard = None
+            for handler, saved in self._hooked:
+                if saved is None:
+                    handler.__dict__.pop("emit", None)
+                else:
+                    handler.__dict__["emit"] = saved
+            self._hooked.clear()
+
+    # ------------------------------------------------------------------ drawing
+
+    def draw(self) -> None:
+        """Redraw the line now if it changed (nothing while a stdout line is open)."""
+        with self._lock:
+            if self._partial:
+                return
+            snap = self.source.snapshot()
+            if snap.empty:
+                return
+            text = format_line(snap, self._width())
+            if text == self._shown:
+                return
+            self._write(CLEAR + text)
+            self._shown = text
+
+    def clear(self) -> None:
+        """Remove the line from the screen (the next :meth:`draw` puts it back)."""
+        with self._lock:
+            if self._shown:
+                self._write(CLEAR)
+                self._shown = ""
+
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self._stop.set()  # the terminal went away: stop drawing, never fail the run
+
+    def _run(self) -> None:
+        while not self._stop.wait(INTERVAL):
+            self.draw()
+
+    def _terminal_width(self) -> int:
+        try:
+            return os.get_terminal_size(self.stream.fileno()).columns or DEFAULT_WIDTH
+        except (AttributeError, ValueError, OSError):
+            return DEFAULT_WIDTH
+
+    # ------------------------------------------------------------------ other output
+
+    def _hook_handlers(self) -> None:
+        """Clear the line before every log record is written, under our lock."""
+        for handler in _movescu_handlers():
+            saved = handler.__dict__.get("emit")
+            original = handler.emit
+
+            def emit(record: logging.LogRecord, _original: Any = original) -> None:
+                with self._lock:
+                    self.clear()
+                    _original(record)
+
+            handler.__dict__["emit"] = emit
+            self._hooked.append((handler, saved))
+
+    def stdout_written(self, text: str) -> None:
+        """Called by the stdout guard after a write: is a line left open?"""
+        if text:
+            self._partial = not text.endswith("\n")
+
+
+class _StdoutGuard:
+    """``sys.stdout`` while the display runs: clears the line before each write."""
+
+    def __init__(self, inner: TextIO, display: ProgressDisplay) -> None:
+        self.inner = inner
+        self._display = display
+
+    def write(self, text: str) -> int:
+        with self._display._lock:
+            self._display.clear()
+            written = self.inner.write(text)
+            self._display.stdout_written(text)
+            return written
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def _movescu_handlers() -> list[logging.Handler]:
+    """Every handler our loggers (and the libraries' at TRACE) write through."""
+    names = ["movescu", "pynetdicom", "pydicom"]
+    names += [name for name in logging.Logger.manager.loggerDict if name.startswith("movescu.")]
+    handlers: list[logging.Handler] = []
+    for name in names:
+        for handler in logging.getLogger(name).handlers:
+            if handler not in handlers:
+                handlers.append(handler)
+    return handlers

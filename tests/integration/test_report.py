@@ -1,0 +1,214 @@
+"""``--report FILE`` and the ``-v`` summary line against scripted Move SCPs.
+
+The report's layout is the one ``docs/ci.md`` documents; these tests pin every
+field a CI tool may read: request, per-file statuses, counters, received
+instances with their UIDs and transfer syntax, failed SOP instance UIDs,
+timings and the exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydicom.dataset import Dataset
+from tests.support.datasets import Collection, write_collection, write_query
+from tests.support.fake_qr import MoveContext, fake_qr, succeed
+from tests.support.peers import free_port
+
+KEYS = ["-k", "QueryRetrieveLevel=PATIENT", "-k", "PatientID=PAT001"]
+SUMMARY = re.compile(
+    r"^I: Summary: (\d+) objects completed, (\d+) failed, (\d+) warning"
+    r"(?:; (\d+(?:\.\d)?) (B|kB|MB|GB) received in \d+\.\d\d s \(\d+(?:\.\d)? (?:B|kB|MB|GB)/s\)"
+    r"| in \d+\.\d\d s)$"
+)
+
+
+@pytest.fixture(scope="module")
+def objects(tmp_path_factory: pytest.TempPathFactory) -> Collection:
+    return write_collection(
+        tmp_path_factory.mktemp("objects"), patients=1, studies_per_patient=1, series_per_study=1
+    )
+
+
+def run_with_port(
+    run_main, script: Callable[[MoveContext], None], out: Path, *options: str, keys=KEYS
+) -> tuple[int, list[str]]:
+    port = free_port()
+    with fake_qr(script, destinations={"MOVESCU": port}) as fake:
+        code, lines = run_main(
+            ["+P", str(port), "-od", str(out), *options, "127.0.0.1", str(fake.port), *keys]
+        )
+    return code, lines
+
+
+def read(report: Path) -> dict[str, Any]:
+    return json.loads(report.read_text(encoding="utf-8"))
+
+
+def failed_list(*uids: str) -> Dataset:
+    identifier = Dataset()
+    identifier.FailedSOPInstanceUIDList = list(uids)
+    return identifier
+
+
+def test_report_lists_request_moves_received_instances_and_failures(run_main, objects, tmp_path):
+    paths = [i.path for i in objects.instances]
+
+    def script(ctx: MoveContext) -> None:
+        ctx.store(paths)
+        ctx.pending(0, len(paths))
+        ctx.respond(
+            0xB000,
+            completed=len(paths),
+            failed=1,
+            warning=0,
+            dataset=failed_list("1.2.3.4.5"),
+        )
+
+    out = tmp_path / "out"
+    out.mkdir()
+    report = tmp_path / "report.json"
+    code, lines = run_with_port(run_main, script, out, "--report", str(report))
+    assert code == 68, lines
+    document = read(report)
+    assert document["report_version"] == 2
+    assert (document["program"], document["dcmtk_version"]) == ("movescu", "3.6.7")
+    assert (document["exit_code"], document["exit_name"]) == (68, "CMOVE_WARNING")
+    assert document["request"] == {
+        "query_model": "patient",
+        "query_files": [],
+        "keys": ["QueryRetrieveLevel=PATIENT", "PatientID=PAT001"],
+        "repeat": 1,
+        "storage_port": document["request"]["storage_port"],
+        "output_directory": str(out),
+        "ignore": False,
+    }
+    assert isinstance(document["request"]["storage_port"], int)
+    assert document["peer"]["called_ae_title"] == "ANY-SCP"
+    assert document["move_destination"] == "MOVESCU"
+    [move] = document["moves"]
+    assert move["failed_sop_instance_uids"] == ["1.2.3.4.5"]
+    assert isinstance(move["seconds"], float) and move["seconds"] >= 0
+    assert {k: move[k] for k in ("status", "status_text", "completed", "failed", "warning")} == {
+        "status": "0xB000",
+        "status_text": "Warning: SubOperationsCompleteOneOrMoreFailures",
+        "completed": len(paths),
+        "failed": 1,
+        "warning": 0,
+    }
+    assert (move["message_id"], move["pending_responses"], move["remaining"]) == (1, 1, None)
+    assert document["totals"] == {"moves": 1, "completed": len(paths), "failed": 1, "warning": 0}
+    assert document["failed_sop_instance_uids"] == ["1.2.3.4.5"]
+    received = document["received"]
+    assert (received["objects"], received["stored"], received["failed"]) == (
+        len(paths),
+        len(paths),
+        0,
+    )
+    assert received["bytes"] >= sum(p.stat().st_size for p in paths) // 2
+    instances = {entry["sop_instance_uid"]: entry for entry in received["instances"]}
+    assert set(instances) == objects.sop_instance_uids
+    for instance in objects.instances:
+        entry = instances[instance.sop_instance_uid]
+        assert entry["sop_class_uid"] == instance.sop_class_uid
+        assert entry["transfer_syntax"] == "1.2.840.10008.1.2.1"
+        assert entry["status"] == "0x0000"
+        assert Path(entry["path"]).is_file()
+    assert sorted(received["files"]) == sorted(e["path"] for e in received["instances"])
+    assert received["failed_sop_instance_uids"] == []
+    timings = document["timings"]
+    assert timings["started_at"] <= timings["finished_at"]
+    assert timings["seconds"] >= move["seconds"]
+
+
+def test_report_has_one_entry_per_query_file_and_repeat(run_main, objects, tmp_path):
+    first = write_query(tmp_path / "a.dcm", "PATIENT", PatientID="PAT001")
+    second = write_query(tmp_path / "b.dcm", "PATIENT", PatientID="PAT002")
+
+    def script(ctx: MoveContext) -> None:
+        if ctx.message_id % 2 == 0:
+            ctx.respond(0xA702, completed=0, failed=0, warning=0)
+        else:
+            succeed(1)(ctx)
+
+    out = tmp_path / "out"
+    out.mkdir()
+    report = tmp_path / "report.json"
+    code, lines = run_with_port(
+        run_main,
+        script,
+        out,
+        "--repeat",
+        "2",
+        "--report",
+        str(report),
+        keys=[str(first), str(second)],
+    )
+    assert code == 69, lines
+    document = read(report)
+    assert document["request"]["query_files"] == [str(first), str(second)]
+    assert document["request"]["repeat"] == 2
+    moves = [(m["message_id"], m["source"], m["status"]) for m in document["moves"]]
+    assert moves == [
+        (1, str(first), "0x0000"),
+        (2, str(first), "0xA702"),
+        (3, str(second), "0x0000"),
+        (4, str(second), "0xA702"),
+    ]
+    assert document["totals"]["completed"] == 2
+    assert document["exit_name"] == "CMOVE_ERROR"
+    assert document["received"]["objects"] == 0
+
+
+def test_report_written_when_the_association_fails(run_main, tmp_path):
+    report = tmp_path / "report.json"
+    code, lines = run_main(["-v", "--report", str(report), "127.0.0.1", str(free_port()), *KEYS])
+    assert code == 61
+    document = read(report)
+    assert (document["exit_code"], document["moves"], document["received"]) == (61, [], None)
+    assert document["exit_name"] == "CANNOT_NEGOTIATE_ASSOCIATION"
+    assert document["timings"]["seconds"] >= 0
+    # no move was sent: no summary line
+    assert not any(line.startswith("I: Summary:") for line in lines)
+
+
+def test_unwritable_report_is_an_error_line_not_a_failure(run_main, tmp_path):
+    report = tmp_path / "missing-directory" / "report.json"
+    with fake_qr(succeed(2)) as fake:
+        code, lines = run_main(["--report", str(report), "127.0.0.1", str(fake.port), *KEYS])
+    assert code == 0
+    assert len(lines) == 1 and lines[0].startswith(f"E: cannot write report file: {report}: ")
+    assert not report.parent.exists()
+
+
+def test_summary_is_the_last_line_at_verbose(run_main, objects, tmp_path):
+    paths = [i.path for i in objects.instances]
+
+    def script(ctx: MoveContext) -> None:
+        ctx.store(paths)
+        ctx.pending(0, len(paths))
+        ctx.respond(0x0000, completed=len(paths), failed=0, warning=0)
+
+    code, lines = run_with_port(run_main, script, tmp_path, "-v", "--repeat", "2")
+    assert code == 0, lines
+    assert lines[-2] == "I: Releasing Association"
+    match = SUMMARY.match(lines[-1])
+    assert match, lines[-1]
+    assert match.group(1, 2, 3) == (str(2 * len(paths)), "0", "0")
+    assert match.group(4) is not None  # +P: bytes received
+    assert sum(line.startswith("I: Summary:") for line in lines) == 1
+
+
+def test_summary_without_port_has_no_bytes_and_is_not_shown_by_default(run_main):
+    with fake_qr(succeed(3)) as fake:
+        code, lines = run_main(["-v", "127.0.0.1", str(fake.port), *KEYS])
+        quiet_code, default_lines = run_main(["127.0.0.1", str(fake.port), *KEYS])
+    assert (code, quiet_code) == (0, 0)
+    match = SUMMARY.match(lines[-1])
+    assert match and match.group(1, 2, 3, 4) == ("3", "0", "0", None), lines[-1]
+    assert default_lines == []
