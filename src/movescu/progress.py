@@ -105,13 +105,13 @@ def format_line(snap: Snapshot, width: int) -> str:
     Returns
     -------
     str
-        ``45/200 [#####-----]  22% | 40 completed, 3 failed, 2 warning | 45
-        received, 10.5 MB, 2.1 MB/s``; parts are dropped when the line is too
-        narrow.
+        ``movescu: 45/200 [#####-----]  22% | 40 completed, 3 failed, 2 warning |
+        10.5 MB received, 2.1 MB/s``.  On a narrow terminal the bar goes first,
+        then the counters; the rest is cut.
     """
-    parts: list[str] = []
     head = ""
     fraction: float | None = None
+    counters = ""
     if snap.counted:
         if snap.remaining is not None:
             total = snap.done + snap.remaining
@@ -119,33 +119,56 @@ def format_line(snap: Snapshot, width: int) -> str:
             fraction = snap.done / total if total else 1.0
         else:
             head = f"{snap.done} done"
-        parts.append(f"{snap.completed} completed, {snap.failed} failed, {snap.warning} warning")
-    rate = snap.bytes / snap.elapsed if snap.elapsed > 0 else 0.0
+        counters = f"{snap.completed} completed, {snap.failed} failed, {snap.warning} warning"
+    received = ""
     if snap.objects or snap.bytes:
-        parts.append(f"{snap.objects} received, {format_size(snap.bytes)}, {format_size(rate)}/s")
+        rate = snap.bytes / snap.elapsed if snap.elapsed > 0 else 0.0
+        # with counters, "done" already counts objects; without, say how many arrived
+        count = "" if snap.counted else f"{snap.objects} objects, "
+        received = f"{count}{format_size(snap.bytes)} received, {format_size(rate)}/s"
     limit = max(width - 1, 1)
-    rest = " | ".join(parts)
-    while True:
-        line = _with_bar(head, fraction, rest, limit)
-        if len(line) <= limit or not parts:
-            break
-        parts.pop(0 if len(parts) > 1 and snap.objects else -1)
-        rest = " | ".join(parts)
+    candidates = [[counters, received], [received], [counters], []]
+    line = ""
+    for with_bar in (True, False):
+        for parts in candidates:
+            bar = min(_BAR_MAX, limit - _widest(snap, parts) - 3) if with_bar else 0
+            if with_bar and bar < _BAR_MIN:
+                continue
+            line = _compose(head, fraction, bar, [part for part in parts if part])
+            if len(line) <= limit:
+                return line
     return line[:limit]
 
 
-def _with_bar(head: str, fraction: float | None, rest: str, limit: int) -> str:
-    prefix = f"movescu: {head}" if head else "movescu:"
-    tail = f" | {rest}" if rest and head else (f" {rest}" if rest else "")
-    if fraction is None:
-        return prefix + tail
-    percent = f"{int(fraction * 100):3d}%"
-    room = limit - len(prefix) - len(tail) - len(percent) - 4
-    size = min(_BAR_MAX, room)
-    if size < _BAR_MIN:
-        return f"{prefix} {percent}{tail}"
-    filled = min(size, int(fraction * size))
-    return f"{prefix} [{'#' * filled}{'-' * (size - filled)}] {percent}{tail}"
+def _widest(snap: Snapshot, parts: list[str]) -> int:
+    """Length of the line without the bar when every number has the total's digits.
+
+    The bar is sized from this, so it does not jump while the numbers grow.
+    """
+    digits = len(str(snap.done + (snap.remaining or 0)))
+    number = "9" * digits
+    wide = []
+    for part in parts:
+        if part.endswith(" warning"):
+            wide.append(f"{number} completed, {number} failed, {number} warning")
+        elif part:
+            wide.append("x" * max(len(part), 29))  # "999.9 MB received, 999.9 MB/s"
+    return len(_compose(f"{number}/{number}", 1.0, 0, wide))
+
+
+def _compose(head: str, fraction: float | None, bar: int, parts: list[str]) -> str:
+    words = ["movescu:"]
+    if head:
+        words.append(head)
+    if fraction is not None:
+        filled = min(bar, int(fraction * bar))
+        if bar >= _BAR_MIN:
+            words.append(f"[{'#' * filled}{'-' * (bar - filled)}]")
+        words.append(f"{int(fraction * 100):3d}%")
+    text = " ".join(words)
+    if parts:
+        text += (" | " if head else " ") + " | ".join(parts)
+    return text
 
 
 def should_display(config: Config, stream: TextIO) -> bool:

@@ -10,7 +10,9 @@ are normalised here and nowhere else:
 * (``--cancel`` is compared against a scripted peer only: when dcmqrscp notices
   the C-CANCEL depends on timing);
 * ``-pi``: DCMTK's dcmdata parser error line about the misread data set
-  (``E: DcmElement: ...``) depends on the bytes it misreads; it is dropped.
+  (``E: DcmElement: ...``) depends on the bytes it misreads; it is dropped;
+* our ``I: Summary: ...`` line at the end (DECISIONS rule 7) is dropped from
+  our output (the ``run_main`` fixture below).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Callable
 
 import pytest
 from pydicom.dataset import Dataset
+from tests.support.differential import drop_summary
 from tests.support.fake_qr import MoveContext, Script, fake_qr, final_status, succeed
 from tests.support.peers import QRPeer, StoragePeer, peer_environment, wait_for_files
 from tests.support.tools import dcmtk_tool
@@ -45,6 +48,19 @@ def dcmtk_run(args: list[str]) -> tuple[int, list[str]]:
 
 def normalise(lines: list[str]) -> list[str]:
     return [line for line in lines if not line.startswith("E: DcmElement: ")]
+
+
+@pytest.fixture
+def run_main(
+    run_main: Callable[[list[str]], tuple[int, list[str]]],
+) -> Callable[[list[str]], tuple[int, list[str]]]:
+    """The conftest's in-process run, without our summary line (DCMTK prints none)."""
+
+    def _run(argv: list[str]) -> tuple[int, list[str]]:
+        code, lines = run_main(argv)
+        return code, drop_summary(lines)
+
+    return _run
 
 
 # --------------------------------------------------------------------------- real peer

@@ -20,6 +20,8 @@ from pathlib import Path
 from tests.support.sender import FakeMoveSCP, RawObject, write_query_file
 
 IGNORED_META = {0x00020000, 0x00020012, 0x00020013, 0x00020016}
+#: our ``-v`` summary line (DECISIONS rule 7, docs/differences.md): DCMTK has none
+SUMMARY_PREFIX = "I: Summary: "
 _SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
@@ -63,6 +65,11 @@ def receive_with(
 
 
 OURS = [sys.executable, "-m", "movescu"]
+
+
+def drop_summary(lines: list[str]) -> list[str]:
+    """Our log lines without our own ``I: Summary: ...`` line, for line-by-line diffs."""
+    return [line for line in lines if not line.startswith(SUMMARY_PREFIX)]
 
 
 def split_file(data: bytes) -> tuple[dict[int, bytes], bytes]:
