@@ -244,6 +244,84 @@ class OutputOptions:
     compression_level: int = 6
 
 
+# --------------------------------------------------------------------------- TLS (3.7.0)
+
+
+class TLSProfile(Enum):
+    """``+pg`` ``+pm`` ``+py`` ``+px`` ``+pz`` ``+pb`` ``+pa`` ``+pn``: DICOM TLS profiles."""
+
+    BCP195_RFC8996 = "+pg"
+    BCP195_RFC8996_MODIFIED = "+pm"
+    BCP195_ND = "+py"
+    BCP195 = "+px"
+    BCP195_EXTENDED = "+pz"
+    BASIC = "+pb"
+    AES = "+pa"
+    NULL = "+pn"
+
+
+class KeyFileFormat(Enum):
+    """``-pem`` / ``-der``: keys, certificates and CRLs."""
+
+    PEM = "-pem"
+    DER = "-der"
+
+
+class PasswordSource(Enum):
+    """``+ps`` (prompt on stdin) / ``+pw`` (given) / ``-pw`` (empty string)."""
+
+    PROMPT = "+ps"
+    GIVEN = "+pw"
+    EMPTY = "-pw"
+
+
+class CRLMode(Enum):
+    """``+crv`` / ``+cra``; ``NONE`` unless asked for (``+crl`` implies ``LEAF``)."""
+
+    NONE = "none"
+    LEAF = "+crv"
+    ALL = "+cra"
+
+
+class PeerVerification(Enum):
+    """``-rc`` / ``-vc`` / ``-ic``."""
+
+    REQUIRE = "-rc"
+    VERIFY = "-vc"
+    IGNORE = "-ic"
+
+
+@dataclass(frozen=True)
+class TLSOptions:
+    """DCMTK 3.7.0's TLS group: both the C-MOVE and the storage associations use it."""
+
+    #: ``+tls`` (True) / ``-tls`` (False, the default)
+    enabled: bool = False
+    private_key: Path | None = None
+    certificate: Path | None = None
+    password_source: PasswordSource = PasswordSource.PROMPT
+    #: the ``+pw`` password (``""`` for ``-pw``, None for the prompt)
+    password: str | None = None
+    key_format: KeyFileFormat = KeyFileFormat.PEM
+    #: ``+cf``/``+cd``/``+crl`` in command-line order
+    cert_files: tuple[Path, ...] = ()
+    cert_dirs: tuple[Path, ...] = ()
+    crl_files: tuple[Path, ...] = ()
+    #: ``+crv``/``+cra`` as given (``+crl`` raises NONE to LEAF when a file loads)
+    crl_mode: CRLMode = CRLMode.NONE
+    profile: TLSProfile = TLSProfile.BCP195_RFC8996
+    #: ``+cs`` names (RFC/IANA names as DCMTK lists them), in order
+    ciphers: tuple[str, ...] = ()
+    #: ``+dp``
+    dh_params: Path | None = None
+    #: ``--expect-sni``; None = ``--no-sni``
+    expect_sni: str | None = None
+    #: ``+rs``, and ``+ws`` (same file) / ``+wf f``
+    seed_file: Path | None = None
+    write_seed_file: Path | None = None
+    peer_verification: PeerVerification = PeerVerification.REQUIRE
+
+
 # --------------------------------------------------------------------------- ours
 
 
@@ -270,5 +348,6 @@ class Config:
     storage: StorageOptions = field(default_factory=StorageOptions)
     output: OutputOptions = field(default_factory=OutputOptions)
     extras: ExtraOptions = field(default_factory=ExtraOptions)
+    tls: TLSOptions = field(default_factory=TLSOptions)
     #: argv[0] as typed (DCMTK prints it in ``--arguments`` and uses it as ``appname``)
     program: str = "movescu"

@@ -64,7 +64,8 @@ def parse_command_line(
     Returns
     -------
     Config or TextOutput
-        TextOutput for ``--help``/``-h``, ``--version`` or an empty command line.
+        TextOutput for ``--help``/``-h``, ``--version``, ``+cc``/``+ph`` or an empty
+        command line.
 
     Raises
     ------
@@ -79,6 +80,14 @@ def parse_command_line(
         return TextOutput(format_usage())
     if scan.has("--version"):
         return TextOutput(format_version())
+    # DCMTK 3.7.0: --list-ciphers and --list-profiles are exclusive options, like --version
+    if scan.has("--list-ciphers") or scan.has("--list-profiles"):
+        from movescu.cli.helpformat import format_header
+        from movescu.net import tlssuites
+
+        if scan.has("--list-ciphers"):
+            return TextOutput(tlssuites.format_cipher_list(format_header()))
+        return TextOutput(tlssuites.format_profile_list(format_header()))
     from_config, from_env = read_lower_sources(scan, environ)
     occurrences = merge_sources(from_config, from_env, scan.occurrences)
     config = build_config(

@@ -9,8 +9,9 @@ all read this table; none of them may declare an option of its own.  This module
 holds no logic beyond building lookup dictionaries and must stay cheap to import.
 
 The texts are those of DCMTK 3.6.7's ``movescu --help`` (``tests/data/
-movescu-3.6.7-help.txt``), plus DCMTK 3.7.0's ``IP protocol version`` sub-group
-and a final group with our own additions.
+movescu-3.6.7-help.txt``), plus DCMTK 3.7.0's ``IP protocol version`` sub-group and
+its ``transport layer security (TLS) options`` group (texts of
+``movescu-3.7.0.man.txt``), and a final group with our own additions.
 """
 
 from __future__ import annotations
@@ -19,14 +20,19 @@ from dataclasses import dataclass
 from enum import Enum
 
 from movescu.config import (
+    CRLMode,
     GroupLength,
     IPFamily,
+    KeyFileFormat,
     LengthEncoding,
     LogLevel,
+    PasswordSource,
+    PeerVerification,
     PendingDatasetHandling,
     PreferredTransferSyntax,
     ProposedTransferSyntax,
     QueryModel,
+    TLSProfile,
     WriteTransferSyntax,
 )
 
@@ -539,6 +545,266 @@ GROUPS: tuple[Group, ...] = (
                         "cancel after n responses (default: never)",
                     ),
                     _flag("-up", "--uid-padding", "silently correct space-padded UIDs"),
+                ),
+            ),
+        ),
+    ),
+    # DCMTK 3.7.0 (DECISIONS rule 1): dcmtls' DcmTLSOptions::addTLSCommandlineOptions for
+    # an acceptor-requestor, as movescu-3.7.0.man.txt lists it (no +tla, no --request-sni).
+    Group(
+        "transport layer security (TLS) options:",
+        (
+            SubGroup(
+                "transport protocol stack:",
+                (
+                    _member(
+                        "-tls",
+                        "--disable-tls",
+                        "use normal TCP/IP connection (default)",
+                        "tls",
+                        False,
+                    ),
+                    Option(
+                        "--enable-tls",
+                        "+tls",
+                        "use authenticated secure TLS connection",
+                        "[p]rivate key file, [c]ertificate file: string",
+                        values=2,
+                        kind=Kind.MEMBER,
+                        block="tls",
+                        choice=True,
+                    ),
+                ),
+            ),
+            SubGroup(
+                "private key password (only with --enable-tls):",
+                (
+                    _member(
+                        "+ps",
+                        "--std-passwd",
+                        "prompt user to type password on stdin (default)",
+                        "passwd",
+                        PasswordSource.PROMPT,
+                    ),
+                    Option(
+                        "--use-passwd",
+                        "+pw",
+                        "use specified password",
+                        "[p]assword: string ",
+                        values=1,
+                        kind=Kind.MEMBER,
+                        block="passwd",
+                        choice=PasswordSource.GIVEN,
+                    ),
+                    _member(
+                        "-pw",
+                        "--null-passwd",
+                        "use empty string as password",
+                        "passwd",
+                        PasswordSource.EMPTY,
+                    ),
+                ),
+            ),
+            SubGroup(
+                "key and certificate file format:",
+                (
+                    _member(
+                        "-pem",
+                        "--pem-keys",
+                        "read keys and certificates as PEM file (default)",
+                        "key_format",
+                        KeyFileFormat.PEM,
+                    ),
+                    _member(
+                        "-der",
+                        "--der-keys",
+                        "read keys and certificates as DER file",
+                        "key_format",
+                        KeyFileFormat.DER,
+                    ),
+                ),
+            ),
+            SubGroup(
+                "certification authority:",
+                (
+                    _value(
+                        "+cf",
+                        "--add-cert-file",
+                        "[f]ilename: string",
+                        "add certificate file to list of certificates",
+                    ),
+                    _value(
+                        "+cd",
+                        "--add-cert-dir",
+                        "[d]irectory: string",
+                        "add certificates in d to list of certificates",
+                    ),
+                    _value(
+                        "+crl",
+                        "--add-crl-file",
+                        "[f]ilename: string",
+                        "add certificate revocation list file\n(implies --enable-crl-vfy)",
+                    ),
+                    _member(
+                        "+crv",
+                        "--enable-crl-vfy",
+                        "enable leaf CRL verification",
+                        "crl",
+                        CRLMode.LEAF,
+                    ),
+                    _member(
+                        "+cra",
+                        "--enable-crl-all",
+                        "enable full chain CRL verification",
+                        "crl",
+                        CRLMode.ALL,
+                    ),
+                ),
+            ),
+            SubGroup(
+                "security profile:",
+                (
+                    Option(
+                        "--list-profiles",
+                        "+ph",
+                        "list supported TLS profiles and exit",
+                        kind=Kind.EXCLUSIVE,
+                    ),
+                    _member(
+                        "+pg",
+                        "--profile-8996",
+                        "BCP 195 RFC 8996 TLS Profile (default)",
+                        "profile",
+                        TLSProfile.BCP195_RFC8996,
+                    ),
+                    _member(
+                        "+pm",
+                        "--profile-8996-mod",
+                        "Modified BCP 195 RFC 8996 TLS Profile",
+                        "profile",
+                        TLSProfile.BCP195_RFC8996_MODIFIED,
+                    ),
+                    _member(
+                        "+py",
+                        "--profile-bcp195-nd",
+                        "Non-downgrading BCP 195 TLS Profile (retired)",
+                        "profile",
+                        TLSProfile.BCP195_ND,
+                    ),
+                    _member(
+                        "+px",
+                        "--profile-bcp195",
+                        "BCP 195 TLS Profile (retired)",
+                        "profile",
+                        TLSProfile.BCP195,
+                    ),
+                    _member(
+                        "+pz",
+                        "--profile-bcp195-ex",
+                        "Extended BCP 195 TLS Profile (retired)",
+                        "profile",
+                        TLSProfile.BCP195_EXTENDED,
+                    ),
+                    _member(
+                        "+pb",
+                        "--profile-basic",
+                        "Basic TLS Secure Transport Connection Profile\n(retired)",
+                        "profile",
+                        TLSProfile.BASIC,
+                    ),
+                    _member(
+                        "+pa",
+                        "--profile-aes",
+                        "AES TLS Secure Transport Connection Profile\n(retired)",
+                        "profile",
+                        TLSProfile.AES,
+                    ),
+                    _member(
+                        "+pn",
+                        "--profile-null",
+                        "Authenticated unencrypted communication\n(retired, was used in IHE ATNA)",
+                        "profile",
+                        TLSProfile.NULL,
+                    ),
+                ),
+            ),
+            SubGroup(
+                "ciphersuite:",
+                (
+                    Option(
+                        "--list-ciphers",
+                        "+cc",
+                        "list supported TLS ciphersuites and exit",
+                        kind=Kind.EXCLUSIVE,
+                    ),
+                    _value(
+                        "+cs",
+                        "--cipher",
+                        "[c]iphersuite name: string",
+                        "add ciphersuite to list of negotiated suites",
+                    ),
+                    _value(
+                        "+dp",
+                        "--dhparam",
+                        "[f]ilename: string",
+                        "read DH parameters for DH/DSS ciphersuites",
+                    ),
+                ),
+            ),
+            SubGroup(
+                "server name indication:",
+                (
+                    _flag("", "--no-sni", "do not use SNI (default)"),
+                    _value(
+                        "",
+                        "--expect-sni",
+                        "[s]erver name: string",
+                        "expect requests for server name s",
+                    ),
+                ),
+            ),
+            SubGroup(
+                "pseudo random generator:",
+                (
+                    _value(
+                        "+rs",
+                        "--seed",
+                        "[f]ilename: string",
+                        "seed random generator with contents of f",
+                    ),
+                    _flag("+ws", "--write-seed", "write back modified seed (only with --seed)"),
+                    _value(
+                        "+wf",
+                        "--write-seed-file",
+                        "[f]ilename: string (only with --seed)",
+                        "write modified seed to file f",
+                    ),
+                ),
+            ),
+            SubGroup(
+                "peer authentication:",
+                (
+                    _member(
+                        "-rc",
+                        "--require-peer-cert",
+                        "verify peer certificate, fail if absent (default)",
+                        "peer_cert",
+                        PeerVerification.REQUIRE,
+                    ),
+                    _member(
+                        "-vc",
+                        "--verify-peer-cert",
+                        "verify peer certificate if present",
+                        "peer_cert",
+                        PeerVerification.VERIFY,
+                    ),
+                    _member(
+                        "-ic",
+                        "--ignore-peer-cert",
+                        "don't verify peer certificate",
+                        "peer_cert",
+                        PeerVerification.IGNORE,
+                    ),
                 ),
             ),
         ),

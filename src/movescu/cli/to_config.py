@@ -399,6 +399,9 @@ def build_config(
         print_arguments(program, arguments)
     keys = evaluate_keys(options, environ)
     network, storage, model = evaluate_network(options, parameters[0], port)
+    from movescu.cli.tls_options import evaluate_tls  # needs this module's helpers
+
+    tls = evaluate_tls(options)
     output = evaluate_output(options, storage, network.proposed_transfer_syntax)
     query = evaluate_query(parameters[2:], keys, model)
     return Config(
@@ -408,5 +411,6 @@ def build_config(
         storage=storage,
         output=output,
         extras=evaluate_extras(options),
+        tls=tls,
         program=program,
     )
