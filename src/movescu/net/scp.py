@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from movescu.config import Config, IPFamily
 from movescu.errors import NetworkInitError, PrivilegeError
+from movescu.net import tls
 from movescu.net.access import AccessTables, check_access, denial_message
 from movescu.net.guard import install_guards
 from movescu.net.monitor import PduMonitor
@@ -134,18 +135,33 @@ class StorageSCP:
         self.port = int(self._server.server_address[1])
 
     def _start_server(self, ae: Any, address: tuple[str, int], handlers: list[Any]) -> Any:
-        """``ae.start_server(block=False)``, with DCMTK's ``+ac`` check when asked for."""
-        if not self.config.storage.access_control:
-            return ae.start_server(address, block=False, evt_handlers=handlers)
-        tables = self._access_tables or AccessTables.from_environ(os.environ)
+        """Serve in a thread: event-driven reactors, DCMTK's ``+ac`` check when asked for.
+
+        ``ae.make_server`` with :mod:`movescu.net.fastpath`'s request handler
+        (pynetdicom's own reactors poll every millisecond) and a short
+        ``serve_forever`` poll, so :meth:`stop` does not wait 0.5 s for it.
+        """
+        from pynetdicom.transport import ThreadedAssociationServer
+
+        from movescu.net.fastpath import request_handler_class
+
+        kwargs: dict[str, Any] = {"request_handler": request_handler_class()}
+        server_class: type[Any] = ThreadedAssociationServer
+        if self.config.storage.access_control:
+            server_class = _access_controlled_server_class()
+            kwargs["tables"] = self._access_tables or AccessTables.from_environ(os.environ)
+            kwargs["host_lookup"] = self.config.network.host_lookup
+        ssl_context = tls.server_context(self.config.tls)
+        if ssl_context is not None:  # DCMTK 3.7.0 +tls: handshake in the connection's thread
+            server_class = tls.tls_server_class(server_class)
+            kwargs["ssl_context"] = ssl_context
         server = ae.make_server(
-            address,
-            evt_handlers=handlers,
-            server_class=_access_controlled_server_class(),
-            tables=tables,
-            host_lookup=self.config.network.host_lookup,
+            address, evt_handlers=handlers, server_class=server_class, **kwargs
         )
-        thread = threading.Thread(target=server.serve_forever, name="StorageSCP", daemon=True)
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="StorageSCP"
+        )
+        thread.daemon = True
         thread.start()
         ae._servers.append(server)  # pynetdicom's shutdown() removes it from this list
         return server

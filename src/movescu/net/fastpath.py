@@ -1,0 +1,316 @@
+"""Event-driven reactors for the Storage SCP's sub-associations (speed, issue 6).
+
+pynetdicom runs two polling loops per association: the DUL reactor sleeps 1 ms
+whenever there is nothing to do, and the association reactor sleeps 1 ms
+before every look at the DIMSE message queue.  A C-STORE therefore waits up
+to a few milliseconds between "last PDU in" and "response out", and four
+threads wake a thousand times a second each.  This module owns small
+subclasses that keep pynetdicom's logic and state machine but *wait for work*
+instead of polling:
+
+* :class:`FastSocket`: reads a PDU with ``recv_into`` straight into one
+  buffer (pynetdicom reads 4 KiB at a time and concatenates);
+* ``FastDUL``: when idle, ``select()`` on the socket and a wake-up pipe that
+  :meth:`send_pdu` / :meth:`kill_dul` write to (at most ``IDLE_WAIT`` between
+  timer checks);
+* ``FastAssociation``: waits on the DIMSE message queue's condition instead
+  of sleeping 1 ms per turn.
+
+They are installed through pynetdicom's documented seam
+``AE.make_server(..., request_handler=...)``: :func:`request_handler_class`
+returns a ``RequestHandler`` whose new associations are switched to these
+classes before they start.  Must not change what is sent or received, nor
+any state transition: only when the loops look for work.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import select
+import time
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pynetdicom.association import Association
+
+logger = logging.getLogger(__name__)
+
+#: longest wait of an idle reactor before it re-checks its timers and kill flags
+IDLE_WAIT = 0.02
+#: receive buffer of a sub-association's socket
+RECV_BUFFER = 256 * 1024
+
+
+def make_fast(assoc: Association) -> None:
+    """Switch a new, not yet started acceptor association to the event-driven classes.
+
+    Parameters
+    ----------
+    assoc : Association
+        Created by pynetdicom's request handler, socket set, thread not started.
+    """
+    classes = _classes()
+    assoc.__class__ = classes["association"]
+    dul = assoc.dul
+    dul.__class__ = classes["dul"]
+    dul._wake_r, dul._wake_w = os.pipe()  # type: ignore[attr-defined]
+    os.set_blocking(dul._wake_w, False)  # type: ignore[attr-defined]
+    if dul.socket is not None:
+        dul.socket.__class__ = classes["socket"]
+        dul.socket._init_buffer()  # type: ignore[attr-defined]
+
+
+def request_handler_class() -> type[Any]:
+    """pynetdicom's ``RequestHandler`` with :func:`make_fast` applied to each association.
+
+    Returns
+    -------
+    type
+        Pass as ``request_handler=`` to ``AE.make_server``.
+    """
+    return _classes()["handler"]
+
+
+@cache
+def _classes() -> dict[str, type[Any]]:
+    """Build the subclasses on first use (pynetdicom is imported only by the network stage)."""
+    from pynetdicom.association import Association
+    from pynetdicom.dul import DULServiceProvider
+    from pynetdicom.transport import AssociationSocket, RequestHandler
+    from pynetdicom.utils import make_target
+
+    class FastSocket(AssociationSocket):
+        """Buffered reads: one ``recv_into`` fetches as many PDUs as have arrived.
+
+        pynetdicom asks for a PDU as ``recv(6)`` then ``recv(length)`` and checks
+        ``ready`` (a ``select``) before each PDU; it reads 4 KiB at a time.  Here
+        both are served from a buffer that is refilled only when empty, and
+        ``ready`` is true without a system call while buffered bytes remain.
+        """
+
+        _buffer: bytearray
+        _start: int
+        _end: int
+
+        def _init_buffer(self) -> None:
+            self._buffer = bytearray(RECV_BUFFER)
+            self._start = self._end = 0
+
+        @property
+        def buffered(self) -> int:
+            """Bytes received from the peer and not yet handed to pynetdicom."""
+            return self._end - self._start
+
+        @property
+        def ready(self) -> bool:
+            if self._end > self._start and self._is_connected:
+                return True
+            return bool(super().ready)
+
+        def recv(self, nr_bytes: int) -> bytearray:
+            sock = self.socket
+            out = bytearray(nr_bytes)
+            view = memoryview(out)
+            done = min(nr_bytes, self._end - self._start)
+            if done:
+                view[:done] = self._buffer[self._start : self._start + done]
+                self._start += done
+            while done < nr_bytes and sock is not None:
+                remaining = nr_bytes - done
+                if remaining >= RECV_BUFFER:  # large PDU: straight into the result
+                    count = sock.recv_into(view[done:], remaining)
+                    if not count:
+                        break
+                    done += count
+                    continue
+                count = sock.recv_into(self._buffer, RECV_BUFFER)
+                if not count:
+                    break
+                take = min(count, remaining)
+                view[done : done + take] = memoryview(self._buffer)[:take]
+                self._start, self._end = take, count
+                done += take
+            del view
+            if done < nr_bytes:  # connection closed: what we have, as pynetdicom
+                return out[:done]
+            return out
+
+    class FastDUL(DULServiceProvider):
+        """pynetdicom's DUL reactor, waiting on the socket instead of sleeping 1 ms."""
+
+        _wake_r: int
+        _wake_w: int
+
+        def _wake(self) -> None:
+            try:
+                os.write(self._wake_w, b"\0")
+            except OSError:  # pipe full (already woken) or closed (reactor gone)
+                pass
+
+        def send_pdu(self, primitive: Any) -> None:
+            super().send_pdu(primitive)
+            self._wake()
+
+        def kill_dul(self) -> None:
+            super().kill_dul()
+            self._wake()
+
+        def stop_dul(self) -> bool:
+            if self.state_machine.current_state != "Sta1":
+                return False
+            self._kill_thread = True
+            self._wake()
+            while self.is_alive():
+                time.sleep(0.001)
+            return True
+
+        def _wait_for_work(self) -> None:
+            if getattr(self.socket, "buffered", 0):
+                return  # PDUs already received: no need to ask the kernel
+            sock = getattr(self.socket, "socket", None)
+            waitables: list[Any] = [self._wake_r]
+            if sock is not None and sock.fileno() >= 0:
+                waitables.append(sock)
+            try:
+                ready, _, _ = select.select(waitables, [], [], IDLE_WAIT)
+            except (OSError, ValueError):  # socket closed under us: let the loop see it
+                time.sleep(0.001)
+                return
+            if self._wake_r in ready:
+                try:
+                    os.read(self._wake_r, 4096)
+                except OSError:
+                    pass
+
+        def run(self) -> None:
+            # pynetdicom's Thread target is the base class's bound run_reactor
+            make_target(self.run_reactor)()
+
+        def run_reactor(self) -> None:
+            """pynetdicom's ``run_reactor`` with the idle sleep replaced by a wait."""
+            try:
+                self._run_reactor_loop()
+            finally:
+                for fd in (self._wake_r, self._wake_w):
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+
+        def _run_reactor_loop(self) -> None:
+            from pynetdicom.dul import LOGGER
+            from pynetdicom.pdu import A_ABORT_RQ
+
+            self._idle_timer.start()
+            idle = False
+            while True:
+                if not self.assoc._dul_ready.is_set():
+                    self.assoc._dul_ready.set()
+                if idle:
+                    self._wait_for_work()
+                if self._kill_thread:
+                    break
+                if self.artim_timer.expired:
+                    self.event_queue.put("Evt18")
+                try:
+                    if self._process_recv_primitive():
+                        pass
+                    elif self._is_transport_event():
+                        self._idle_timer.restart()
+                except Exception as exc:
+                    # as pynetdicom: bypass the state machine, send an A-ABORT, stop
+                    LOGGER.error("Exception in DUL.run(), aborting association")
+                    LOGGER.exception(exc)
+                    abort_pdu = A_ABORT_RQ()
+                    abort_pdu.source = 0x02
+                    abort_pdu.reason_diagnostic = 0x00
+                    if self.socket is not None:
+                        self.socket.send(abort_pdu.encode())
+                    self.assoc.is_aborted = True
+                    self.assoc.is_established = False
+                    self.assoc._kill = True
+                    self._kill_thread = True
+                    return
+                try:
+                    event = self.event_queue.get(block=False)
+                except queue.Empty:
+                    idle = True
+                    continue
+                self.state_machine.do_action(event)
+                idle = False
+
+    class FastAssociation(Association):
+        """pynetdicom's acceptor reactor, waiting on the DIMSE queue instead of sleeping."""
+
+        def _wait_for_message(self) -> None:
+            messages = self.dimse.msg_queue
+            with messages.not_empty:
+                if not messages._qsize():
+                    messages.not_empty.wait(IDLE_WAIT)
+
+        def _run_reactor(self) -> None:
+            """pynetdicom's ``_run_reactor`` with the 1 ms sleep replaced by a wait."""
+            from pynetdicom import evt
+            from pynetdicom.association import LOGGER
+
+            self._is_paused = False
+            while not self._kill:
+                self._wait_for_message()
+                # pynetdicom lets the acceptor pause its reactor (send_* from a handler)
+                self._is_paused = True
+                self._reactor_checkpoint.wait()
+                self._is_paused = False
+                context_id, msg = self.dimse.get_msg(block=False)
+                if msg and context_id is not None:
+                    self._serve_request(msg, context_id)
+                if self.is_established and self.acse.is_release_requested():
+                    self.acse.send_release(is_response=True)
+                    LOGGER.info("Association Released")
+                    self.is_released = True
+                    self.is_established = False
+                    evt.trigger(self, evt.EVT_RELEASED, {})
+                    self.kill()
+                    return
+                if self.acse.is_aborted():
+                    LOGGER.info(
+                        "Association Aborted"
+                        + (" (A-P-ABORT)" if self.acse.is_aborted("a-p-abort") else "")
+                    )
+                    self.dul.receive_pdu(wait=False)  # EVT_ACSE_RECV for subscribers
+                    self.is_aborted = True
+                    self.is_established = False
+                    evt.trigger(self, evt.EVT_ABORTED, {})
+                    self.kill()
+                    return
+                if not self.dul.is_alive():
+                    self.kill()
+                    return
+                if self.dul.idle_timer_expired():
+                    LOGGER.error("Network timeout reached")
+                    if self.network_timeout_response == "A-RELEASE":
+                        self._is_paused = True
+                        self._reactor_checkpoint.wait()
+                        self.release()
+                        self._is_paused = False
+                    else:
+                        self.abort()
+                    self.kill()
+                    return
+
+    class FastRequestHandler(RequestHandler):
+        """Creates associations that use the classes above."""
+
+        def _create_association(self) -> Association:
+            assoc = super()._create_association()
+            make_fast(assoc)
+            return assoc
+
+    return {
+        "socket": FastSocket,
+        "dul": FastDUL,
+        "association": FastAssociation,
+        "handler": FastRequestHandler,
+    }
