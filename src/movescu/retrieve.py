@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from movescu.config import Config
 from movescu.exit_codes import ExitCode
-from movescu.net import messages
+from movescu.net import messages, tls
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
@@ -110,9 +110,13 @@ def _execute(config: Config, load: Callable[[], Sequence[IdentifierLike]]) -> Ex
     tracker = RunTracker(config)
     scp: _StorageSCP | None = None
     try:
+        # DCMTK 3.7.0 creates the TLS layer (key, password prompt, profile) before any
+        # association; its errors end the run with rc 70
+        tls.prepare(config.tls)
         scp = _start_storage_scp(config)
         tracker.watch_storage(scp)
         code = _perform(config, load(), scp, report, tracker)
+        tls.write_random_seed(config.tls)
     except BaseException as error:
         default = ExitCode.INTERRUPTED if isinstance(error, KeyboardInterrupt) else 1
         report.exit_code = int(getattr(error, "exit_code", default))

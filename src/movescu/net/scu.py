@@ -32,7 +32,7 @@ from movescu.errors import (
     NoPresentationContextError,
 )
 from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
-from movescu.net import contexts, messages, movelog, transport
+from movescu.net import contexts, messages, movelog, tls, transport
 from movescu.net.outcome import Ending, MoveOutcome
 
 if TYPE_CHECKING:
@@ -156,6 +156,7 @@ class MoveAssociation:
                     ae_title=self.called,
                     max_pdu=net.max_pdu,
                     evt_handlers=handlers,  # type: ignore[arg-type]
+                    tls_args=tls.client_tls_args(self.config.tls),
                 )
             except (ValueError, TypeError, OSError) as exc:
                 raise AssociationParametersError(str(exc)) from None
@@ -170,7 +171,8 @@ class MoveAssociation:
             )
         if not assoc.is_established and not self._ac_received:
             if capture.text is not None:
-                condition = messages.tcp_error(capture.text)
+                # a failed TLS handshake is dcmtls' "000b:08xx TLS error: ..." condition
+                condition = tls.handshake_failure(capture.text) or messages.tcp_error(capture.text)
             elif capture.acse_timeout:
                 condition = messages.READ_TIMEOUT
             else:
