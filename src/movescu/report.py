@@ -114,9 +114,11 @@ def build_document(config: Config, report: RunReport) -> dict[str, Any]:
     except ValueError:
         exit_name = None
     completed, failed, warning = report.totals()
+    # what the Move SCP listed as failed, then what our Storage SCP refused
     failed_uids: list[str] = []
-    for move in report.moves:
-        failed_uids += [uid for uid in move.failed_sop_instance_uids if uid not in failed_uids]
+    refused = [obj.sop_instance_uid for obj in report.received_objects if obj.status != 0]
+    for uids in [move.failed_sop_instance_uids for move in report.moves] + [refused]:
+        failed_uids += [uid for uid in uids if uid not in failed_uids]
     return {
         "report_version": REPORT_VERSION,
         "program": "movescu",

@@ -212,3 +212,50 @@ def test_summary_without_port_has_no_bytes_and_is_not_shown_by_default(run_main)
     match = SUMMARY.match(lines[-1])
     assert match and match.group(1, 2, 3, 4) == ("3", "0", "0", None), lines[-1]
     assert default_lines == []
+
+
+def documented_fields() -> set[str]:
+    """Field paths named in the first column of docs/ci.md's report table."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "ci.md").read_text(encoding="utf-8")
+    table = text[text.index("## The `--report` JSON file") :]
+    fields: set[str] = set()
+    for row in table.splitlines():
+        if not row.startswith("| `"):
+            continue
+        first = row.split("|")[1]
+        names = re.findall(r"`([^`]+)`", first)
+        base = names[0].rsplit(".", 1)[0] if "." in names[0] else ""
+        for name in names:
+            fields.add(base + name if name.startswith(".") else name)
+    return fields
+
+
+def field_paths(value: Any, prefix: str = "") -> set[str]:
+    """The leaf fields of a report (``moves[].status``); lists of scalars are leaves."""
+    if isinstance(value, dict):
+        paths: set[str] = set()
+        for key, item in value.items():
+            paths |= field_paths(item, f"{prefix}.{key}" if prefix else key)
+        return paths
+    if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+        return set().union(*(field_paths(item, f"{prefix}[]") for item in value))
+    return {prefix}
+
+
+def test_every_report_field_is_documented_in_ci_md(run_main, objects, tmp_path):
+    def script(ctx: MoveContext) -> None:
+        ctx.store([objects.instances[0].path])
+        ctx.respond(0xB000, completed=1, failed=1, warning=0, dataset=failed_list("1.2.3"))
+
+    report = tmp_path / "report.json"
+    code, lines = run_with_port(run_main, script, tmp_path, "--report", str(report))
+    assert code == 68, lines
+    documented = documented_fields()
+    # a row may name a group ("peer", "received.instances[]") and describe its members
+    groups = {"peer", "received.instances[]"}
+    undocumented = {
+        path
+        for path in field_paths(read(report))
+        if path not in documented and not any(path.startswith(g + ".") for g in groups)
+    }
+    assert undocumented == set()
