@@ -186,7 +186,7 @@ def _load_identity(
     probe = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     if cert is None or not _load_trusted((probe,), cert):
         raise TLSError(_CERT_FAILED.format(cert_path))
-    password = _password(options, stdin)
+    password = _remembered(_password(options, stdin))
     for context in contexts:
         try:
             context.load_cert_chain(str(cert), str(key), password)
@@ -194,7 +194,6 @@ def _load_identity(
             if "KEY_VALUES_MISMATCH" in str(exc):
                 raise TLSError(_MISMATCH.format(key_path, cert_path)) from None
             raise TLSError(_KEY_FAILED.format(key_path)) from None
-        password = _remembered(password)
 
 
 def _key_copy(
@@ -249,24 +248,34 @@ def _remembered(password: Callable[[], str]) -> Callable[[], str]:
 
 
 def read_password(stream: TextIO, prompt: str = "Enter PEM pass phrase:") -> str:
-    """``+ps``: OpenSSL's prompt, answered on stdin without echo (terminal echo off)."""
-    sys.stderr.write(prompt)
-    sys.stderr.flush()
-    fd = stream.fileno() if hasattr(stream, "fileno") else -1
-    if fd >= 0 and os.isatty(fd):
-        import termios
+    """``+ps``: OpenSSL's prompt on stderr, answered on stdin without echo.
 
-        old = termios.tcgetattr(fd)
-        new = termios.tcgetattr(fd)
-        new[3] &= ~termios.ECHO
-        try:
-            termios.tcsetattr(fd, termios.TCSAFLUSH, new)
-            line = stream.readline()
-        finally:
-            termios.tcsetattr(fd, termios.TCSAFLUSH, old)
-    else:
+    On a terminal, echo is switched off *before* the prompt appears (and input typed
+    ahead is kept), then restored; from a pipe the first line is the password.
+    """
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # io.UnsupportedOperation: not a real file
+        fd = -1
+    if fd < 0 or not os.isatty(fd):
+        sys.stderr.write(prompt)
+        sys.stderr.flush()
         line = stream.readline()
-    sys.stderr.write("\n")
+        sys.stderr.write("\n")
+        return line.rstrip("\r\n")
+    import termios
+
+    old = termios.tcgetattr(fd)
+    new = termios.tcgetattr(fd)
+    new[3] &= ~termios.ECHO
+    try:
+        termios.tcsetattr(fd, termios.TCSADRAIN, new)
+        sys.stderr.write(prompt)
+        sys.stderr.flush()
+        line = stream.readline()
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+        sys.stderr.write("\n")
     return line.rstrip("\r\n")
 
 
