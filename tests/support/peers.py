@@ -211,11 +211,15 @@ def orthanc(
     files: Iterable[Path],
     modalities: dict[str, int],
     ae_title: str = "ORTHANC",
+    dicom_tls: tuple[Path, Path, Path] | None = None,
 ) -> Iterator[QRPeer]:
     """Run Orthanc with a generated config, loaded via REST ``POST /instances``.
 
     ``modalities`` maps AE titles to ports on 127.0.0.1: both our calling AE and
     every move destination must be listed (Orthanc refuses unknown AEs).
+    ``dicom_tls`` = (certificate, private key, trusted CA certificates), all PEM:
+    DICOM TLS for the whole server, client certificates required, and TLS for
+    every modality it connects to (``UseDicomTls``).
     """
     workdir.mkdir(parents=True, exist_ok=True)
     dicom_port, http_port = free_port(), free_port()
@@ -240,6 +244,17 @@ def orthanc(
             aet.lower(): {"AET": aet, "Host": LOOPBACK, "Port": p} for aet, p in modalities.items()
         },
     }
+    if dicom_tls is not None:
+        certificate, key, trusted = dicom_tls
+        config.update(
+            DicomTlsEnabled=True,
+            DicomTlsCertificate=str(certificate),
+            DicomTlsPrivateKey=str(key),
+            DicomTlsTrustedCertificates=str(trusted),
+            DicomTlsRemoteCertificateRequired=True,
+        )
+        for modality in config["DicomModalities"].values():  # type: ignore[attr-defined]
+            modality["UseDicomTls"] = True
     path = workdir / "orthanc.json"
     path.write_text(json.dumps(config, indent=1))
     argv = [orthanc_binary(), str(path)]
