@@ -244,3 +244,24 @@ def test_help_wins_over_list_ciphers(run_main: Runner) -> None:
     result = run_main(["+cc", "--help"])
     assert result.rc == 0
     assert "usage: movescu" in result.out
+
+
+def test_version_names_the_openssl_library_like_dcmtk_3_7_0(run_main: Runner) -> None:
+    result = run_main(["--version"])
+    assert f"- {ssl.OPENSSL_VERSION}" in result.out.splitlines()
+
+
+def test_tls_from_config_file_and_environment(run_main: Runner, tmp_path: Path) -> None:
+    config_file = tmp_path / "movescu.cfg"
+    config_file.write_text(
+        "enable-tls = [k.pem, c.pem]\nadd-cert-file = ca.pem\nprofile-bcp195-nd = true\n"
+    )
+    result = run_main(
+        ["--config", str(config_file), "peer", "104", *K], {"MOVESCU_IGNORE_PEER_CERT": "true"}
+    )
+    assert result.config is not None, result.err
+    tls = result.config.tls
+    assert (tls.enabled, tls.private_key, tls.certificate) == (True, Path("k.pem"), Path("c.pem"))
+    assert tls.cert_files == (Path("ca.pem"),)
+    assert tls.profile is TLSProfile.BCP195_ND
+    assert tls.peer_verification is PeerVerification.IGNORE

@@ -86,6 +86,7 @@ def _installed(distribution: str) -> str:
 def format_version() -> str:
     """The ``--version`` text: our identity, the mirrored DCMTK and the libraries."""
     import platform
+    import ssl
 
     return (
         f"{format_header()}\n"
@@ -96,6 +97,8 @@ def format_version() -> str:
         f"- pydicom, Version {_installed('pydicom')}\n"
         f"- pynetdicom, Version {_installed('pynetdicom')}\n"
         f"- ConfigArgParse, Version {_installed('ConfigArgParse')}\n"
+        # DCMTK 3.7.0 built with OpenSSL names it here (the TLS options use Python's ssl)
+        f"- {ssl.OPENSSL_VERSION}\n"
         "\n"
         f"Report problems at {movescu.ISSUES_URL}\n"
     )

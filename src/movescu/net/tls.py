@@ -15,7 +15,6 @@ pynetdicom.  DCMTK never checks the peer's host name; neither do we.
 from __future__ import annotations
 
 import base64
-import functools
 import logging
 import os
 import re
@@ -75,7 +74,9 @@ def prepare(options: TLSOptions, stdin: TextIO | None = None) -> Contexts | None
     """
     if not options.enabled:
         return None
-    return _build(options, stdin)
+    if options not in _BUILT:  # once per run: the password is asked for only once
+        _BUILT[options] = _build(options, stdin)
+    return _BUILT[options]
 
 
 def client_tls_args(options: TLSOptions) -> tuple[ssl.SSLContext, Any] | None:
@@ -90,7 +91,10 @@ def server_context(options: TLSOptions) -> ssl.SSLContext | None:
     return contexts.server if contexts else None
 
 
-@functools.cache
+#: contexts already built, by their (frozen, hashable) options
+_BUILT: dict[TLSOptions, Contexts] = {}
+
+
 def _build(options: TLSOptions, stdin: TextIO | None) -> Contexts:
     _seed(options)
     client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
