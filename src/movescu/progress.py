@@ -115,7 +115,7 @@ def format_line(snap: Snapshot, width: int) -> str:
     if snap.counted:
         if snap.remaining is not None:
             total = snap.done + snap.remaining
-            head = f"{snap.done}/{total}"
+            head = f"{snap.done:>{len(str(total))}}/{total}"  # the bar stays in place
             fraction = snap.done / total if total else 1.0
         else:
             head = f"{snap.done} done"
@@ -296,7 +296,7 @@ class ProgressDisplay:
     # ------------------------------------------------------------------ other output
 
     def _hook_handlers(self) -> None:
-        """Clear the line before every log record is written, under our lock."""
+        """Clear the line before every log record is written and redraw it after."""
         for handler in _movescu_handlers():
             saved = handler.__dict__.get("emit")
             original = handler.emit
@@ -305,6 +305,8 @@ class ProgressDisplay:
                 with self._lock:
                     self.clear()
                     _original(record)
+                    if not self._stop.is_set():
+                        self.draw()  # back below the new line at once: no flicker
 
             handler.__dict__["emit"] = emit
             self._hooked.append((handler, saved))

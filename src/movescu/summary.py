@@ -148,7 +148,8 @@ class RunTracker:
         with self._lock:
             current = self._current
             completed, failed, warning = self._finals
-            remaining = None
+            # after a final response the move is complete: 100 % until the next one starts
+            remaining = 0 if self._counted else None
             if current:
                 completed += current[1] or 0
                 failed += current[2] or 0

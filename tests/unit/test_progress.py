@@ -58,7 +58,7 @@ def test_format_size_uses_decimal_units(nbytes, text):
 def test_line_with_counters_bar_and_bytes():
     snap = Snapshot(40, 3, 2, 155, True, 45, 10_500_000, 5.0)
     assert format_line(snap, 200) == (
-        "movescu: 45/200 [######------------------------]  22% | "
+        "movescu:  45/200 [######------------------------]  22% | "
         "40 completed, 3 failed, 2 warning | 10.5 MB received, 2.1 MB/s"
     )
 
@@ -66,8 +66,8 @@ def test_line_with_counters_bar_and_bytes():
 def test_narrow_terminals_drop_counters_then_bytes_then_the_bar():
     snap = Snapshot(40, 3, 2, 155, True, 45, 10_500_000, 5.0)
     assert format_line(snap, 80).endswith("]  22% | 10.5 MB received, 2.1 MB/s")
-    assert format_line(snap, 60) == "movescu: 45/200 [######------------------------]  22%"
-    assert format_line(snap, 22) == "movescu: 45/200  22%"
+    assert format_line(snap, 60) == "movescu:  45/200 [######------------------------]  22%"
+    assert format_line(snap, 22) == "movescu:  45/200  22%"
 
 
 def test_without_remaining_or_counters():
