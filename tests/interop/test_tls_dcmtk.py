@@ -218,3 +218,33 @@ def test_profile_without_common_suite_fails_the_handshake(
         assert _move(port, *_our_tls(pki.client, "-ic", "+pn")) == 61
     assert capsys.readouterr().err.splitlines()[-1].startswith("F: 000b:0c10 TLS error: ")
     assert "no shared cipher" in log.read_text()
+
+
+def test_null_profile_authenticated_unencrypted_with_storescu(
+    tmp_path: Path, pki: PKI, dicom_file: Path
+) -> None:
+    out = tmp_path / "out"
+    with running_scp(out, *_our_tls(pki.server, "+cf", str(pki.ca_cert), "+pn")) as scp:
+        result = storescu(scp.port, pki.client, pki.ca_cert, dicom_file, "+pn")
+    assert result.returncode == 0, result.stderr
+    assert len(list(out.iterdir())) == 1
+
+
+def test_dh_parameters_for_dhe_suites_with_storescu(
+    tmp_path: Path, pki: PKI, dicom_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    dh = tmp_path / "dh.pem"
+    subprocess.run(
+        ["openssl", "dhparam", "-dsaparam", "-out", str(dh), "2048"],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    out = tmp_path / "out"
+    suite = "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384"
+    # TLS 1.2 only (+pa) with the DHE suite added on both sides: we pick the strongest
+    ours = _our_tls(pki.server, "+cf", str(pki.ca_cert), "+pa", "+cs", suite, "+dp", str(dh))
+    with running_scp(out, *ours) as scp, caplog.at_level(logging.WARNING, "movescu"):
+        result = storescu(scp.port, pki.client, pki.ca_cert, dicom_file, "+pa", "+cs", suite, "-d")
+    assert not any("DH parameter" in m for m in caplog.messages)
+    assert result.returncode == 0, result.stderr
+    assert "DHE-RSA-AES256-GCM-SHA384" in result.stdout + result.stderr
+    assert len(list(out.iterdir())) == 1

@@ -68,9 +68,13 @@ def test_study_moved_over_tls_both_ways(
 ) -> None:
     study = collection.instances[0].study_uid
     expected = {i.sop_instance_uid for i in collection.instances if i.study_uid == study}
+    seed, written = tmp_path / "seed.in", tmp_path / "seed.out"
+    seed.write_bytes(b"entropy" * 32)
     tls = ["+tls", str(pki.client.key), str(pki.client.cert), "+cf", str(pki.ca_cert)]
+    tls += ["+rs", str(seed), "+wf", str(written)]
     code, lines = _study_move(run_main, tls_orthanc, tls_port, tmp_path / "out", study, *tls)
     assert code == 0, lines
+    assert len(written.read_bytes()) == 1024  # seed written back after a normal end
     received = sorted((tmp_path / "out").iterdir())
     assert {p.name.split(".", 1)[1] for p in received} == expected
     assert sum(line == "I: Sub-Association Received" for line in lines) >= 1
