@@ -284,13 +284,16 @@ def read_password(stream: TextIO, prompt: str = "Enter PEM pass phrase:") -> str
 
 
 def _seed(options: TLSOptions) -> None:
-    """``+rs``: DCMTK's RAND_load_file, as ``ssl.RAND_add`` of the file's bytes."""
+    """``+rs``: DCMTK's RAND_load_file, as ``ssl.RAND_add`` of the file's bytes.
+
+    An unreadable seed file is ignored silently (DCMTK 3.6.7 storescp says nothing);
+    it only keeps ``+ws``/``+wf`` from writing.
+    """
     if options.seed_file is None:
         return
     try:
         data = options.seed_file.read_bytes()
     except OSError:
-        logger.warning("Cannot read random seed file '%s', ignoring.", options.seed_file)
         return
     ssl.RAND_add(data, float(len(data)))
 
