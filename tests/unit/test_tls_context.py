@@ -322,21 +322,23 @@ def test_seed_is_read_and_written_back(pki: PKI, tmp_path: Path) -> None:
     assert len(data) == 1024 and data != b"x" * 100
 
 
-def test_seed_written_to_other_file_and_failures_warn(
+def test_seed_written_to_other_file_and_failures_only_at_debug(
     pki: PKI, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     seed, out = tmp_path / "seed", tmp_path / "out"
     seed.write_bytes(b"y" * 10)
     tls.write_random_seed(_options(pki, seed_file=seed, write_seed_file=out))
     assert len(out.read_bytes()) == 1024
+    assert out.stat().st_mode & 0o777 == 0o600  # as OpenSSL's RAND_write_file
     bad = tmp_path / "no" / "such" / "dir"
-    with caplog.at_level(logging.WARNING, "movescu"):
+    with caplog.at_level(logging.DEBUG, "movescu"):
         tls.write_random_seed(_options(pki, seed_file=seed, write_seed_file=bad))
         tls.write_random_seed(_options(pki, seed_file=tmp_path / "none", write_seed_file=out))
     assert caplog.messages == [
         f"000b:0007 Cannot write random seed '{bad}'",
         f"000b:0007 Cannot write random seed '{out}'",
     ]
+    assert {r.levelno for r in caplog.records} == {logging.DEBUG}  # silent by default
 
 
 # --------------------------------------------------------------------------- handshakes

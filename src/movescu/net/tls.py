@@ -299,9 +299,10 @@ def _seed(options: TLSOptions) -> None:
 
 
 def write_random_seed(options: TLSOptions) -> None:
-    """``+ws``/``+wf``: write 1024 fresh random bytes (DCMTK: RAND_write_file).
+    """``+ws``/``+wf``: write 1024 fresh random bytes, mode 0600 (DCMTK: RAND_write_file).
 
-    DCMTK reports a failure as a warning and still exits normally.
+    DCMTK 3.6.7's storescu says nothing when this fails (no seed was read, or the
+    file cannot be written) and exits normally; we log the dcmtls condition at DEBUG.
     """
     target = options.write_seed_file
     if not options.enabled or target is None:
@@ -310,9 +311,11 @@ def write_random_seed(options: TLSOptions) -> None:
     try:
         if not readable:  # DCMTK's canWriteRandomSeed(): only after a seed was read
             raise OSError
-        target.write_bytes(ssl.RAND_bytes(1024))
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(ssl.RAND_bytes(1024))
     except OSError:
-        logger.warning(_SEED_FAILED.format(target))
+        logger.debug(_SEED_FAILED.format(target))
 
 
 def _load_dh(server: ssl.SSLContext, path: Path) -> bool:
