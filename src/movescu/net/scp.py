@@ -26,6 +26,7 @@ from movescu.net.access import AccessTables, check_access, denial_message
 from movescu.net.guard import install_guards
 from movescu.net.monitor import PduMonitor
 from movescu.net.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS
+from movescu.net.spoolmeta import install_spool_meta
 from movescu.net.stats import ReceivedObject, ReceiveStats
 from movescu.output.store import (
     STATUS_OUT_OF_RESOURCES,
@@ -179,6 +180,7 @@ class StorageSCP:
         # them and our file names cope with any value (output.naming), so accept.
         _config.VALIDATORS["UI"] = _accept_any_uid
         self._install_temp_file_hook()
+        install_spool_meta(self.config.output)  # spool file = output file when identical
         ae = AE(ae_title=self.config.network.ae_title[:16] or "MOVESCU")
         ae.implementation_class_uid = IMPLEMENTATION_CLASS_UID
         ae.implementation_version_name = IMPLEMENTATION_VERSION_NAME
@@ -322,17 +324,22 @@ class StorageSCP:
             monitor.on_pdu(event.pdu)
 
     def _on_conn_close(self, event: Event) -> None:
-        self._forget(event.assoc, getattr(event.assoc.dul, "ident", None))
+        assoc = event.assoc
+        if not (assoc.is_established or assoc.is_aborted or assoc.is_released):
+            # Closed before an A-ASSOCIATE-RQ arrived (garbage, a port scan):
+            # pynetdicom's acceptor would wait -ta seconds for one, holding one
+            # of the 64 association slots; None is its "timed out" and ends it now.
+            assoc.dul.to_user_queue.put(None)  # type: ignore[arg-type]
+        self._forget(assoc, getattr(assoc.dul, "ident", None))
 
     def _forget(self, assoc: Association, dul_ident: int | None) -> None:
         """Drop an ended association's monitor and its leftover temporary files."""
         with self._lock:
             self._monitors.pop(id(assoc), None)
             stale = [p for p, ident in self._temp_files.items() if ident == dul_ident]
-            for path in stale:
+            for path in stale:  # an aborted transfer leaves pynetdicom's temporary file
                 del self._temp_files[path]
-        for path in stale:  # an aborted transfer leaves pynetdicom's temporary file
-            _remove(path)
+                _remove(path)  # under the lock: _on_store() claims files under it too
 
     def _on_echo(self, event: Event) -> int:
         return STATUS_SUCCESS
@@ -341,6 +348,13 @@ class StorageSCP:
         request = event.request
         context = event.context
         path = getattr(request, "_dataset_path", None)
+        if path is not None:
+            with self._lock:  # claim the spool file: _forget() no longer removes it
+                self._temp_files.pop(str(path), None)
+                gone = not os.path.exists(path)
+            if gone:  # the sub-association ended meanwhile; nobody gets an answer
+                logger.debug("C-STORE of a closed sub-association dropped")
+                return STATUS_OUT_OF_RESOURCES
         # a full disk while receiving (movescu.net.spool): answer 0xA700, write nothing
         spool_error = getattr(getattr(request, "_dataset_file", None), "error", None)
         received = _received_from(
@@ -365,9 +379,6 @@ class StorageSCP:
             ),
             size,
         )
-        if path is not None:
-            with self._lock:
-                self._temp_files.pop(str(path), None)
         return result.status
 
 

@@ -12,13 +12,22 @@ status it returns.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from movescu.config import OutputOptions, StorageOptions
 from movescu.output import encoding
 from movescu.output.naming import object_file_name
-from movescu.output.writer import FileRange, WriteError, output_path, write_object
+from movescu.output.writer import (
+    Chunk,
+    FileRange,
+    WriteError,
+    adopt_file,
+    file_matches,
+    output_path,
+    write_object,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +157,12 @@ def _store_bit_preserving(
     chunks.extend(received.raw_chunks())
     try:
         # DCMTK's +B mode never warns about an existing file (also 3.7.0).
-        nbytes = write_object(target, chunks, warn_existing=False)
+        nbytes = None
+        if _spool_is_output(received, chunks):
+            assert received.path is not None
+            nbytes = adopt_file(received.path, target, warn_existing=False)
+        if nbytes is None:
+            nbytes = write_object(target, chunks, warn_existing=False)
     except WriteError:
         # DCMTK: "Store SCP Failed: 0006:020a DIMSE_storeProvider: Cannot create file"
         logger.error(
@@ -158,6 +172,15 @@ def _store_bit_preserving(
     return StoreResult(STATUS_SUCCESS, target, nbytes)
 
 
+def _spool_is_output(received: ReceivedDataSet, chunks: Iterable[Chunk]) -> bool:
+    """True when the receive spool file already is the output file ``chunks`` describe.
+
+    pynetdicom's spool file starts with the header our output would have
+    (:mod:`movescu.net.spoolmeta`); then a rename replaces writing every byte again.
+    """
+    return received.path is not None and file_matches(received.path, chunks)
+
+
 def _store_normal(
     received: ReceivedDataSet, output: OutputOptions, storage: StorageOptions, target: Path
 ) -> StoreResult:
@@ -165,7 +188,11 @@ def _store_normal(
         with received.source() as source:
             dataset = encoding.parse_dataset(source, received.transfer_syntax)
             chunks = encoding.encode_file(dataset, received.transfer_syntax, output)
-            nbytes = write_object(target, chunks)
+            adopt = _spool_is_output(received, chunks)
+            nbytes = adopt_file(received.path, target) if adopt and received.path else None
+            if nbytes is None:
+                chunks = encoding.encode_file(dataset, received.transfer_syntax, output)
+                nbytes = write_object(target, chunks, warn_existing=not adopt)
     except (WriteError, encoding.EncodingError) as exc:
         logger.debug("write failed: %s", exc)
         logger.error("cannot write DICOM file: %s", target)

@@ -11,6 +11,7 @@ chunks :mod:`movescu.output.encoding` produces.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -152,6 +153,100 @@ def write_object(target: Path, chunks: Iterable[Chunk], *, warn_existing: bool =
             raise WriteError(target, exc.strerror or str(exc)) from exc
         raise
     return total
+
+
+def file_matches(path: str, chunks: Iterable[Chunk]) -> bool:
+    """True when ``chunks`` are exactly the content of the file ``path``.
+
+    A :class:`FileRange` matches only if it is the same region of ``path``
+    itself (never read); byte chunks are compared with the file, batched
+    between ranges.  Stops at the first difference.
+
+    Parameters
+    ----------
+    path : str
+        A complete file (e.g. pynetdicom's receive spool file).
+    chunks : iterable of bytes or FileRange
+        A would-be output file.
+
+    Returns
+    -------
+    bool
+        Whether writing ``chunks`` would reproduce ``path`` byte for byte.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        size = os.fstat(fd).st_size
+        pos = 0
+        pending = bytearray()
+
+        def pending_matches() -> bool:
+            if not pending:
+                return True
+            same = os.pread(fd, len(pending), pos - len(pending)) == pending
+            pending.clear()
+            return same
+
+        for chunk in chunks:
+            if isinstance(chunk, FileRange):
+                if not pending_matches() or chunk.path != path or chunk.offset != pos:
+                    return False
+                pos += chunk.length
+            else:
+                pending += chunk
+                pos += len(chunk)
+                if len(pending) >= _COPY_BLOCK and not pending_matches():
+                    return False
+            if pos > size:
+                return False
+        return pending_matches() and pos == size
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def adopt_file(source: str, target: Path, *, warn_existing: bool = True) -> int | None:
+    """Make the complete file ``source`` the output file ``target`` by renaming it.
+
+    Used when the received spool file already holds the exact output bytes
+    (:func:`file_matches`): no second copy is written.  The file gets DCMTK's
+    mode, as :func:`write_object` gives it.
+
+    Parameters
+    ----------
+    source : str
+        The complete file, in a directory of its own choosing.
+    target : Path
+        Final path.
+    warn_existing : bool
+        Log DCMTK's ``DICOM file already exists, overwriting`` warning (normal mode).
+
+    Returns
+    -------
+    int or None
+        Bytes in the file; None when ``source`` is on another file system
+        (nothing changed: write a copy instead, without warning again).
+
+    Raises
+    ------
+    WriteError
+        The rename failed for another reason; ``target`` is untouched.
+    """
+    if warn_existing and os.path.lexists(target):
+        logger.warning("DICOM file already exists, overwriting: %s", target)
+    try:
+        size = os.stat(source).st_size
+        os.chmod(source, _FILE_MODE)
+        os.replace(source, target)
+    except OSError as exc:
+        if exc.errno == errno.EXDEV:
+            return None
+        raise WriteError(target, exc.strerror or str(exc)) from exc
+    return size
 
 
 def remove_quietly(path: str | Path) -> None:
