@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
+import re
 import ssl
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from movescu.config import (
 )
 from movescu.errors import TLSError
 from movescu.exit_codes import ExitCode
-from movescu.net import tls, tlssuites
+from movescu.net import tls, tlsconnection, tlssuites
 
 
 @pytest.fixture(scope="module")
@@ -371,3 +372,54 @@ def test_handshake_failures_as_dcmtls_conditions(text: str, condition: str | Non
 def test_read_password_from_a_pipe(capsys: pytest.CaptureFixture[str]) -> None:
     assert tls.read_password(io.StringIO("pw with spaces\r\nrest")) == "pw with spaces"
     assert capsys.readouterr().err == "Enter PEM pass phrase:\n"
+
+
+def _handshake_pair(pki: PKI, options: TLSOptions) -> tuple[ssl.SSLSocket, ssl.SSLSocket]:
+    import socket
+    import threading
+
+    contexts = tls.prepare(options)
+    assert contexts is not None
+    left, right = socket.socketpair()
+    server = contexts.server.wrap_socket(left, server_side=True, do_handshake_on_connect=False)
+    client = contexts.client.wrap_socket(right, do_handshake_on_connect=False)
+    thread = threading.Thread(target=server.do_handshake)
+    thread.start()
+    client.do_handshake()
+    thread.join(timeout=10)
+    return server, client
+
+
+def test_connection_details_logged_at_debug_after_the_handshake(
+    pki: PKI, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, "movescu.net.tlsconnection"):
+        server, client = _handshake_pair(pki, _options(pki, private_key=pki.server.key))
+    try:
+        lines = tlsconnection.connection_details(client)
+        assert lines[:2] == ["Transport connection: TLS over TCP/IP", "  Protocol    : TLSv1.3"]
+        assert re.fullmatch(r"  Ciphersuite : TLS_\w+, encryption: \d+ bits", lines[2])
+        assert lines[3:6] == [
+            "Peer X.509v3 Certificate",
+            "  Subject     : /CN=server",
+            "  Issued by   : /CN=movescu test CA",
+        ]
+        assert re.fullmatch(r"  Serial no.  : \d+", lines[6])
+        assert lines[7].startswith("  Validity    : not before ")
+        begin = "================== BEGIN TLS CONNECTION DETAILS ================="
+        assert caplog.messages.count(begin) == 2  # one per side
+    finally:
+        server.close()
+        client.close()
+
+
+def test_connection_details_without_verification(pki: PKI) -> None:
+    server, client = _handshake_pair(pki, _options(pki, peer_verification=PeerVerification.IGNORE))
+    try:
+        assert tlsconnection.connection_details(client)[3] == (
+            "Peer X.509v3 Certificate (not verified)"
+        )
+        assert tlsconnection.connection_details(server)[3] == "No peer certificate"
+    finally:
+        server.close()
+        client.close()

@@ -8,7 +8,8 @@ trusted certificates and CRLs, our key (PEM/DER, password given or prompted on
 stdin without echo) and certificate, the profile (:mod:`movescu.net.tlssuites`),
 DH parameters, peer verification and SNI; the TLS handshake of incoming
 connections; DCMTK's ``000b:08xx TLS error`` conditions for failed handshakes;
-the random seed files.  Must not know DICOM: scu/scp pass the contexts to
+the random seed files.  Handshakes live in :mod:`movescu.net.tlsconnection`
+(re-exported here for scu/scp).  Must not know DICOM: scu/scp pass the contexts to
 pynetdicom.  DCMTK never checks the peer's host name; neither do we.
 """
 
@@ -35,6 +36,7 @@ from movescu.config import (
     TLSOptions,
 )
 from movescu.errors import TLSError
+from movescu.net.tlsconnection import DetailedSocket, handshake_failure, tls_server_class
 from movescu.net.tlssuites import apply_profile
 
 logger = logging.getLogger(__name__)
@@ -127,6 +129,8 @@ def _build(options: TLSOptions, stdin: TextIO | None) -> Contexts:
             "unable to load temporary DH parameter file '%s', ignoring", options.dh_params
         )
     _set_verification(client, server, options.peer_verification)
+    for context in (client, server):  # DCMTK's -d "TLS CONNECTION DETAILS" after handshakes
+        context.sslsocket_class = DetailedSocket
     if options.expect_sni is not None:
         server.sni_callback = _expect_sni(options.expect_sni)
     return Contexts(client, server)
@@ -349,69 +353,3 @@ def _expect_sni(
         return None
 
     return check
-
-
-# --------------------------------------------------------------------------- handshakes
-
-#: OpenSSL SSL reason codes (ssl.h/sslerr.h) of the failures a handshake commonly ends with
-_REASONS = {
-    "CERTIFICATE_VERIFY_FAILED": 134, "NO_PROTOCOLS_AVAILABLE": 191, "NO_SHARED_CIPHER": 193,
-    "PEER_DID_NOT_RETURN_A_CERTIFICATE": 199, "UNSUPPORTED_PROTOCOL": 258,
-    "WRONG_VERSION_NUMBER": 267, "UNEXPECTED_EOF_WHILE_READING": 294,
-    "SSLV3_ALERT_HANDSHAKE_FAILURE": 1040, "SSLV3_ALERT_BAD_CERTIFICATE": 1042,
-    "SSLV3_ALERT_UNSUPPORTED_CERTIFICATE": 1043, "SSLV3_ALERT_CERTIFICATE_REVOKED": 1044,
-    "SSLV3_ALERT_CERTIFICATE_EXPIRED": 1045, "SSLV3_ALERT_CERTIFICATE_UNKNOWN": 1046,
-    "TLSV1_ALERT_UNKNOWN_CA": 1048, "TLSV1_ALERT_ACCESS_DENIED": 1049,
-    "TLSV1_ALERT_DECRYPT_ERROR": 1051, "TLSV1_ALERT_PROTOCOL_VERSION": 1070,
-    "TLSV1_ALERT_INSUFFICIENT_SECURITY": 1071, "TLSV1_ALERT_INTERNAL_ERROR": 1080,
-    "TLSV1_UNRECOGNIZED_NAME": 1112, "TLSV13_ALERT_CERTIFICATE_REQUIRED": 1116,
-}  # fmt: skip
-_SSL_TEXT = re.compile(
-    r"^\[SSL(?:: (?P<reason>[A-Z0-9_]+))?\] (?P<text>.*?)(?: \(_ssl\.c:\d+\))?$"
-)
-
-
-def handshake_failure(text: str) -> str | None:
-    """DCMTK's condition for a failed TLS handshake (``000b:0886 TLS error: ...``).
-
-    ``text`` is ``str()`` of Python's SSLError; None when it is not a TLS error.
-    DCMTK's code is 0x800 + OpenSSL's reason code, its text OpenSSL's reason string.
-    """
-    match = _SSL_TEXT.match(text.strip())
-    if match is None:
-        return None
-    reason = match.group("reason") or ""
-    message = match.group("text")
-    if reason == "CERTIFICATE_VERIFY_FAILED":
-        message = message.split(":", 1)[0]  # Python appends the verify result
-    return f"000b:{0x800 + _REASONS.get(reason, 0):04x} TLS error: {message}"
-
-
-def tls_server_class(base: type[Any]) -> type[Any]:
-    """``base`` (a pynetdicom server class) doing the TLS handshake in the connection's thread.
-
-    pynetdicom handshakes in ``get_request`` (the accepting thread) and drops failures
-    silently; DCMTK logs ``E: <condition>`` for a sub-association it could not receive.
-    """
-
-    class TLSServer(base):  # type: ignore[misc]
-        def get_request(self) -> tuple[Any, Any]:
-            client, address = self.socket.accept()
-            context = self.ssl_context
-            wrapped = context.wrap_socket(client, server_side=True, do_handshake_on_connect=False)
-            return wrapped, address
-
-        def process_request_thread(self, request: Any, client_address: Any) -> None:
-            try:
-                request.settimeout(self.ae.acse_timeout)
-                request.do_handshake()
-                request.settimeout(None)
-            except (ssl.SSLError, OSError) as exc:
-                logger.error(
-                    handshake_failure(str(exc)) or f"0006:031c TCP Initialization Error: {exc}"
-                )
-                self.shutdown_request(request)
-                return
-            super().process_request_thread(request, client_address)
-
-    return TLSServer
