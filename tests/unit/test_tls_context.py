@@ -423,3 +423,42 @@ def test_connection_details_without_verification(pki: PKI) -> None:
     finally:
         server.close()
         client.close()
+
+
+@pytest.mark.parametrize(("requested", "ok"), [(None, True), ("dicom.test", True), ("x", False)])
+def test_expect_sni(
+    pki: PKI, caplog: pytest.LogCaptureFixture, requested: str | None, ok: bool
+) -> None:
+    import socket
+    import threading
+
+    contexts = tls.prepare(_options(pki, expect_sni="dicom.test"))
+    assert contexts is not None
+    left, right = socket.socketpair()
+    server = contexts.server.wrap_socket(left, server_side=True, do_handshake_on_connect=False)
+    client = contexts.client.wrap_socket(
+        right, server_hostname=requested, do_handshake_on_connect=False
+    )
+    errors: list[Exception] = []
+
+    def serve() -> None:
+        try:
+            server.do_handshake()
+        except (ssl.SSLError, OSError) as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=serve)
+    with caplog.at_level(logging.ERROR, "movescu"):
+        thread.start()
+        try:
+            client.do_handshake()
+        except (ssl.SSLError, OSError) as exc:
+            errors.append(exc)
+        thread.join(timeout=10)
+    server.close()
+    client.close()
+    assert (errors == []) is ok
+    if not ok:
+        assert caplog.messages == [
+            "TLS server name indication mismatch: client requested 'x', expected 'dicom.test'"
+        ]
