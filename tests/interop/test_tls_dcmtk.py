@@ -248,3 +248,31 @@ def test_dh_parameters_for_dhe_suites_with_storescu(
     assert result.returncode == 0, result.stderr
     assert "DHE-RSA-AES256-GCM-SHA384" in result.stdout + result.stderr
     assert len(list(out.iterdir())) == 1
+
+
+def test_cipher_list_is_dcmtks_table_on_the_same_openssl(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``+cc`` lists what storescu 3.6.7 lists, plus the AES-CCM suites added since.
+
+    The order is the newer table's (within a key size DHE before ECDHE,
+    strength order of dcmtls' current ``tlsciphr.cc``), so the lists are compared
+    as sets here and the order is checked against the table in the unit tests.
+    """
+    dcmtk = subprocess.run(
+        [dcmtk_tool("storescu"), "+cc"], capture_output=True, text=True, timeout=60
+    ).stdout
+    assert main(["+cc"], {}) == 0
+    ours = capsys.readouterr().out
+
+    def suites(text: str) -> list[str]:
+        return text.split("Supported TLS ciphersuites are:\n", 1)[1].split()
+
+    added_since_3_6_7 = {
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CCM",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_CCM",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8",
+    }
+    assert {s for s in suites(ours) if s not in added_since_3_6_7} == set(suites(dcmtk))
+    assert len(suites(ours)) == len(set(suites(ours)))
