@@ -300,8 +300,8 @@ class TLSOptions:
     private_key: Path | None = None
     certificate: Path | None = None
     password_source: PasswordSource = PasswordSource.PROMPT
-    #: the ``+pw`` password (``""`` for ``-pw``, None for the prompt)
-    password: str | None = None
+    #: the ``+pw`` password (``""`` for ``-pw``, None for the prompt); kept out of repr()
+    password: str | None = field(default=None, repr=False)
     key_format: KeyFileFormat = KeyFileFormat.PEM
     #: ``+cf``/``+cd``/``+crl`` in command-line order
     cert_files: tuple[Path, ...] = ()
