@@ -289,6 +289,13 @@ def test_pdu_larger_than_our_maximum_is_refused_like_dcmtk(
             pdu = client.recv_pdu()
             assert pdu is not None and pdu.type == 7  # A-ABORT
             assert client.wait_closed(5)
+        # any other PDU type: at most 1 MiB, never a 4 GiB buffer for a 6-byte header
+        with RawClient(scp.port) as client:
+            client.associate([(CT, [EXPLICIT_LE])])
+            client.send(b"\x07\x00\xff\xff\xff\xff\x00\x00\x00\x00")
+            pdu = client.recv_pdu()
+            assert pdu is not None and pdu.type == 7
+            assert client.wait_closed(5)
         # exactly our maximum is fine
         with RawClient(scp.port) as client:
             context = next(iter(client.associate([(CT, [EXPLICIT_LE])])))
@@ -304,6 +311,7 @@ def test_pdu_larger_than_our_maximum_is_refused_like_dcmtk(
         assert scp.wait_until_idle(10)
     illegal = f"0006:0308 DUL Illegal PDU Length {len(big) - 6}.  Max expected 16384"
     assert illegal in caplog.messages
+    assert "0006:0308 DUL Illegal PDU Length 4294967295.  Max expected 1048576" in caplog.messages
     assert (
         "DIMSE failure (aborting sub-association): 0006:020c DIMSE Read PDV failed"
         in caplog.messages

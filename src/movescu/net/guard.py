@@ -5,7 +5,8 @@ opens (EVT_CONN_OPEN, which runs in the association's DUL thread):
 
 * the PDU length limit: a P-DATA-TF PDU longer than our ``-pdu`` is refused
   before its body is read, as DCMTK does (``0006:0308 DUL Illegal PDU Length
-  <n>.  Max expected <max>``), so a peer cannot make us buffer gigabytes;
+  <n>.  Max expected <max>``), so a peer cannot make us buffer gigabytes; any
+  other PDU is limited to 1 MiB;
 * the state-machine guard: pynetdicom runs its state machine outside its
   reactor's ``try``, so an exception while decoding a message (an empty
   Affected SOP Instance UID, a PDV on a context that was never accepted, an
@@ -35,6 +36,9 @@ logger = logging.getLogger(__name__)
 FailureCallback = Callable[["Association", list[str]], None]
 
 P_DATA_TF = 0x04
+#: the longest other PDU we read (an A-ASSOCIATE-RQ with 128 contexts is ~20 KB);
+#: without a limit a 6-byte header could make us buffer up to 4 GiB
+OTHER_PDU_LIMIT = 1 << 20
 _PDU_TYPES = range(0x01, 0x08)
 #: DCMTK's condition when a message cannot be decoded
 FAILED_TO_RECEIVE = "0006:020d DIMSE Failed to receive message"
@@ -101,12 +105,13 @@ def _limited_recv(
     def limited(nr_bytes: int) -> bytearray:
         if header:  # this call reads the body of the header just read
             pdu_type, length = header.pop()
-            if pdu_type == P_DATA_TF and length > max_pdu:
+            limit = max_pdu if pdu_type == P_DATA_TF else max(max_pdu, OTHER_PDU_LIMIT)
+            if length > limit:
                 fail(
                     assoc,
                     [
                         "0006:020c DIMSE Read PDV failed",
-                        f"0006:0308 DUL Illegal PDU Length {length}.  Max expected {max_pdu}",
+                        f"0006:0308 DUL Illegal PDU Length {length}.  Max expected {limit}",
                     ],
                 )
                 return bytearray()  # pynetdicom: PDU shorter than announced -> closed
