@@ -48,6 +48,50 @@ PRIORITY_MEDIUM = 0
 #: CommandField of a C-MOVE-RSP
 C_MOVE_RSP = 0x8021
 
+#: DCMTK's conditions for broken responses (dimse.cc, dul.cc)
+RECEIVE_FAILED = "0006:020d DIMSE Failed to receive message"
+READ_PDV_FAILED = "0006:020c DIMSE Read PDV failed"
+BAD_CONTEXT = "0006:0101 ASC Bad presentation context ID"
+COMMAND_PDV_EXPECTED = "0006:020f DIMSE: Command PDV Expected"
+MISSING_STATUS = "0006:020b DIMSE: Command Parse Failed: Element: (0000,0900) Status"
+
+#: A-ASSOCIATE-RJ reasons DCMTK knows, as (source << 8) | reason (ASC_REASON_*)
+_KNOWN_REASONS = frozenset({0x0101, 0x0102, 0x0103, 0x0107, 0x0201, 0x0202, 0x0301, 0x0302})
+
+
+_INVALID_RJ = "Received invalid A-ASSOCIATE-RJ reject %s 0x%04x, using default."
+
+
+def _normalise_rejection(received: Any) -> tuple[int, int, int]:
+    """DCMTK's reading of an A-ASSOCIATE-RJ: invalid fields get its defaults.
+
+    DCMTK 3.6.7 logs ``E: Received invalid A-ASSOCIATE-RJ reject result/source/
+    reason 0x....`` and uses Rejected Permanent / Service User / No Reason
+    (0x0101, whatever the source).  pynetdicom would raise on such values in its
+    reactor thread (traceback, then a 30 s ACSE timeout), so the PDU is
+    corrected in place before pynetdicom converts it.  Returns (result, source,
+    reason code).
+    """
+    result, source = received.result or 0, received.source or 0
+    reason = received.reason_diagnostic or 0
+    code = (source << 8) | reason
+    if result not in (1, 2):
+        logger.error(
+            "Received invalid A-ASSOCIATE-RJ reject result 0x%04x, using default.", result
+        )
+        result = 1
+    if source not in (1, 2, 3):
+        logger.error(
+            "Received invalid A-ASSOCIATE-RJ reject source 0x%04x, using default.", source
+        )
+        source = 1
+    if code not in _KNOWN_REASONS:
+        logger.error(_INVALID_RJ, "reason", code)
+        code = 0x0101
+    received.result, received.source = result, source
+    received.reason_diagnostic = code & 0xFF if code >> 8 == source else 1
+    return result, source, code
+
 
 @dataclass
 class _MoveState:
@@ -94,6 +138,10 @@ class MoveAssociation:
         self._ac_received = False
         self._move_ts = contexts.EXPLICIT_LE
         self._state: _MoveState | None = None
+        #: DCMTK's condition for a broken response (set in the reactor thread)
+        self._failure: str | None = None
+        #: what the transport guard saw before any move (association request)
+        self._early_cause: str | None = None
 
     # ------------------------------------------------------------------ association
 
@@ -162,15 +210,17 @@ class MoveAssociation:
                 raise AssociationParametersError(str(exc)) from None
         self.assoc = assoc
 
-        if assoc.is_rejected:
-            result, source, reason = self._rejection or (0, 0, 0)
-            raise AssociationError(
-                "\n".join(
-                    ["Association Rejected:", *messages.rejection_lines(result, source, reason)]
-                )
-            )
+        # our own record of the A-ASSOCIATE-RJ decides: pynetdicom's flag is racy
+        if assoc.is_rejected or (self._rejection is not None and not assoc.is_established):
+            result, source, code = self._rejection or (1, 1, 0x0101)
+            # ASC_printRejectParameters: the reason text comes from the whole code
+            lines = messages.rejection_lines(result, source, 1)[:1]
+            lines += messages.rejection_lines(result, code >> 8, code & 0xFF)[1:]
+            raise AssociationError("\n".join(["Association Rejected:", *lines]))
         if not assoc.is_established and not self._ac_received:
-            if capture.text is not None:
+            if self._early_cause is not None and self._early_cause.startswith("0006:"):
+                condition = self._early_cause
+            elif capture.text is not None:
                 # a failed TLS handshake is dcmtls' "000b:08xx TLS error: ..." condition
                 condition = tls.handshake_failure(capture.text) or messages.tcp_error(capture.text)
             elif capture.acse_timeout:
@@ -211,6 +261,32 @@ class MoveAssociation:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except (AttributeError, OSError):
             pass
+        transport.guard_association(event.assoc, self._on_guard)
+
+    def _on_guard(self, cause: str) -> None:
+        """A broken PDU or message (reactor thread): fail the move like DCMTK, wake the loop."""
+        if self._state is None:
+            if self._early_cause is None:
+                self._early_cause = cause
+            return
+        if cause == transport.DECODE_FAILED:
+            condition = messages.COMMAND_READ_FAILED
+        elif cause == transport.INVALID_PDU:
+            condition = RECEIVE_FAILED
+        else:
+            condition = f"{RECEIVE_FAILED}\n{READ_PDV_FAILED}\n{cause}"
+        self._fail(condition)
+
+    def _fail(self, condition: str) -> None:
+        """Record the first failure of the current move and wake the response loop."""
+        state = self._state
+        if state is None or self._failure is not None:
+            return
+        self._failure = condition
+        state.done = True
+        if self.assoc is not None:
+            # send_c_move's generator then aborts and ends (pynetdicom: no response)
+            self.assoc.dimse.msg_queue.put((None, None))
 
     def _on_pdu_received(self, event: Any) -> None:
         from pynetdicom import pdu
@@ -219,11 +295,9 @@ class MoveAssociation:
         if isinstance(received, pdu.A_ASSOCIATE_AC):
             self._ac_received = True
         elif isinstance(received, pdu.A_ASSOCIATE_RJ):
-            self._rejection = (
-                received.result or 0,
-                received.source or 0,
-                received.reason_diagnostic or 0,
-            )
+            self._rejection = _normalise_rejection(received)
+        elif isinstance(received, pdu.P_DATA_TF):
+            self._check_pdvs(event.assoc, received)
         elif isinstance(received, pdu.A_ABORT_RQ):
             self._peer_aborted = True
         elif isinstance(received, pdu.A_RELEASE_RQ):
@@ -232,6 +306,25 @@ class MoveAssociation:
             # pynetdicom's reactor is paused inside send_c_move and would never
             # answer: wake the response loop, which then aborts like DCMTK.
             assoc.dimse.msg_queue.put((None, None))
+
+    def _check_pdvs(self, assoc: Any, received: Any) -> None:
+        """DCMTK's checks of a response PDV pynetdicom does not make (reactor thread)."""
+        if self._state is None or self._state.done:
+            return
+        accepted = {cx.context_id for cx in assoc.accepted_contexts}
+        in_message = assoc.dimse.message is not None
+        for item in received.presentation_data_value_items:
+            condition = None
+            if item.context_id not in accepted:
+                condition = BAD_CONTEXT
+            elif not in_message and not item.presentation_data_value[0] & 1:
+                condition = COMMAND_PDV_EXPECTED
+            if condition is not None:
+                # pynetdicom must not act on it: the PDU is emptied
+                received.presentation_data_value_items = []
+                self._fail(f"{RECEIVE_FAILED}\n{condition}")
+                return
+            in_message = True
 
     def _on_dimse_received(self, event: Any) -> None:
         # snapshot now: the message's data-set buffer does not survive its conversion
@@ -252,7 +345,14 @@ class MoveAssociation:
         """
         state = self._state
         command = raw.command_set
-        if state is None or state.done or int(command.get("CommandField", 0)) != C_MOVE_RSP:
+        if state is None or state.done:
+            return
+        command_field = int(command.get("CommandField", 0))
+        if command_field != C_MOVE_RSP:
+            self._fail(messages.unexpected_command(command_field))
+            return
+        if "Status" not in command:
+            self._fail(MISSING_STATUS)
             return
         if int(command.get("MessageIDBeingRespondedTo", -1)) != state.msg_id:
             state.done = True  # DCMTK logs nothing for it; the loop reports the failure
@@ -313,6 +413,7 @@ class MoveAssociation:
             ts_name,
         )
         self._drain_received()
+        self._failure = None
         self._state = _MoveState(msg_id, move_context.context_id or 0)
         try:
             responses = assoc.send_c_move(
@@ -369,6 +470,8 @@ class MoveAssociation:
             return None
 
     def _dimse_failure(self, pending: int) -> MoveOutcome:
+        if self._failure is not None:
+            return MoveOutcome(None, Ending.ABORT, self._failure, pending)
         if self._peer_released:
             return MoveOutcome(None, Ending.PEER_RELEASED, messages.PEER_RELEASED, pending)
         if self._peer_aborted:

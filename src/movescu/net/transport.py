@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Iterator
+import struct
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -119,3 +120,81 @@ def connect_errors() -> Iterator[TransportErrors]:
         for watched_logger, level in zip(watched, levels, strict=True):
             watched_logger.removeHandler(capture)
             watched_logger.setLevel(level)
+
+
+#: the cause line DCMTK prints for a PDU type it does not know (``%2x``)
+def unrecognized_pdu(pdu_type: int) -> str:
+    return f"0006:0321 Unrecognized PDU type: {pdu_type:2x}"
+
+
+#: the cause line when the connection ends inside a PDU
+NETWORK_CLOSED = "0006:0310 DUL network closed"
+#: reported when pynetdicom's state machine raised on the peer's bytes
+DECODE_FAILED = "decode"
+#: reported when pynetdicom itself found an invalid PDU or message (Evt19)
+INVALID_PDU = "invalid"
+
+
+def guard_association(assoc: Any, fail: Callable[[str], None]) -> None:
+    """Watch ``assoc``'s transport and state machine for what a broken peer sends.
+
+    Runs from the ``EVT_CONN_OPEN`` handler, before any PDU is read.  ``fail`` is
+    called (in pynetdicom's reactor thread) with :func:`unrecognized_pdu`,
+    :data:`NETWORK_CLOSED`, :data:`DECODE_FAILED` or :data:`INVALID_PDU`; the
+    first report is the cause, the caller decides the wording and wakes its
+    response loop.  An exception inside the state machine (pynetdicom runs it
+    outside its reactor's ``try``: a garbage command set would end the thread
+    with a traceback and leave the caller waiting forever) becomes an invalid
+    PDU event, which makes pynetdicom send an A-ABORT.
+
+    Parameters
+    ----------
+    assoc : pynetdicom.association.Association
+        The just-connected requestor association.
+    fail : callable
+        Receives the cause (see above).
+    """
+    dul = assoc.dul
+    transport = getattr(dul, "socket", None)
+    if transport is not None:
+        transport.recv = _watched_recv(transport.recv, fail)
+    machine = getattr(dul, "state_machine", None)
+    if machine is not None:
+        machine.do_action = _guarded_action(dul, machine.do_action, fail)
+
+
+def _watched_recv(recv: Callable[[int], bytearray], fail: Callable[[str], None]) -> Any:
+    """pynetdicom reads a PDU as ``recv(6)`` (header) then ``recv(length)`` (body)."""
+    expected: list[int] = []
+
+    def watched(nr_bytes: int) -> bytearray:
+        data = recv(nr_bytes)
+        if expected:
+            if len(data) < expected.pop():
+                fail(NETWORK_CLOSED)
+            return data
+        if nr_bytes == 6 and len(data) == 6:
+            pdu_type, _, length = struct.unpack(">BBL", bytes(data))
+            if not 0x01 <= pdu_type <= 0x07:
+                fail(unrecognized_pdu(pdu_type))
+            elif length:
+                expected.append(length)
+        return data
+
+    return watched
+
+
+def _guarded_action(dul: Any, action: Callable[[str], Any], fail: Callable[[str], None]) -> Any:
+    def do_action(event: str) -> Any:
+        if event == "Evt19":
+            fail(INVALID_PDU)
+        try:
+            return action(event)
+        except Exception as exc:  # anything the peer's bytes provoke
+            logger.debug("main association: %s: %s", type(exc).__name__, exc)
+            fail(DECODE_FAILED)
+            # Evt19 (invalid PDU): pynetdicom sends A-ABORT and closes
+            dul.event_queue.put("Evt19")
+            return None
+
+    return do_action
