@@ -62,6 +62,12 @@ def test_help_equals_dcmtk_except_header_ip_and_tls_groups_and_additions() -> No
     assert HEADER_RE.match(format_usage().splitlines()[0])
 
 
+def test_help_names_the_mirrored_dcmtk_and_where_to_report() -> None:
+    lines = format_usage().splitlines()
+    assert "clone of DCMTK movescu v3.6.7" in lines[0]
+    assert lines[-2].startswith("Report problems at https://")
+
+
 def test_ip_group_is_first_under_network_options_as_in_3_7_0() -> None:
     lines = format_usage().splitlines()
     start = lines.index("network options:")

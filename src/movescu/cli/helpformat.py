@@ -70,7 +70,8 @@ def format_usage() -> str:
                 indent, short_width = 2, 6
             for option in sub.options:
                 lines.extend(_option_lines(option, indent, short_width))
-    lines.append("")
+    # ours (issue: --help names the DCMTK version mirrored, in the header, and where to report)
+    lines.extend(["", f"Report problems at {movescu.ISSUES_URL}", ""])
     return "\n".join(lines) + "\n"
 
 
