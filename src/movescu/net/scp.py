@@ -171,9 +171,13 @@ class StorageSCP:
         from pynetdicom import AE, _config
 
         from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
+        from movescu.logconfig import quiet_libraries
         from movescu.net.contexts import accepted_transfer_syntaxes
 
         _register_unknown_sop_classes()
+        # before the server exists: it binds pynetdicom's standard DEBUG handlers
+        # (per-PDU work even with its logger silenced) unless told not to
+        quiet_libraries()
         _config.UNRESTRICTED_STORAGE_SERVICE = False
         _config.STORE_RECV_CHUNKED_DATASET = True
         # pynetdicom aborts a request whose UIDs exceed 64 characters; DCMTK reads
