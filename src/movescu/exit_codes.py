@@ -27,4 +27,5 @@ class ExitCode(IntEnum):
     CMOVE_WARNING = 68
     CMOVE_ERROR = 69
     CANNOT_CREATE_TLS_LAYER = 70
-    INTERRUPTED = 130  # ours: SIGINT/SIGTERM during a retrieve (128 + SIGINT)
+    INTERRUPTED = 130  # ours: SIGINT (Ctrl-C) during a run (128 + SIGINT)
+    TERMINATED = 143  # ours: SIGTERM during a run (128 + SIGTERM)

@@ -4,8 +4,11 @@ Owns running the stages in order (command line -> output directory check ->
 retrieve) and mapping every exception to DCMTK's output and exit code:
 ``UsageError`` like DCMTK's ``printError`` (silent under ``-q`` when found after
 the logging options), other :class:`~movescu.errors.MovescuError` as ``F:`` log
-lines, Ctrl-C as one line and rc 130, anything unexpected as one ``F: internal
-error`` line and rc 1 (traceback only at debug level).  Nothing else calls
+lines, Ctrl-C as one line and rc 130 (``F: interrupted``), SIGTERM as one line
+and rc 143 (``F: terminated``), anything unexpected as one ``F: internal
+error`` line and rc 1 (traceback only at debug level).  A signal unwinds the
+run like Ctrl-C: the stages' ``finally`` blocks abort the associations (main and
+sub-associations) and remove partial files; complete files stay.  Nothing else calls
 ``sys.exit``.  Must stay cheap to import (``--help`` < 150 ms).
 """
 
@@ -13,13 +16,63 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from movescu.errors import MovescuError, UsageError
 from movescu.exit_codes import ExitCode
 
 logger = logging.getLogger("movescu")
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread by SIGTERM; unwinds exactly like Ctrl-C."""
+
+    exit_code = ExitCode.TERMINATED
+
+
+def _ignore_further_interrupts() -> None:
+    # a second Ctrl-C / SIGTERM must not interrupt the clean-up the first one started
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    _ignore_further_interrupts()
+    raise Terminated()
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    _ignore_further_interrupts()
+    raise KeyboardInterrupt()
+
+
+def _install_signal_handlers() -> dict[int, Any] | None:
+    """SIGTERM -> :class:`Terminated`, SIGINT -> KeyboardInterrupt, once each.
+
+    Returns the previous handlers (for :func:`_restore_signal_handlers`), or None
+    when not in the main thread (library use: signals are the host's business)
+    or when the host installed handlers of its own.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous: dict[int, Any] = {
+        sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    if previous[signal.SIGTERM] is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    if previous[signal.SIGINT] is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _on_sigint)
+    return previous
+
+
+def _restore_signal_handlers(previous: dict[int, Any] | None) -> None:
+    if previous is not None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _program_name() -> str:
@@ -76,6 +129,14 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     """
     args = list(sys.argv[1:] if argv is None else argv)
     env = os.environ if environ is None else environ
+    previous = _install_signal_handlers()
+    try:
+        return _main(args, env)
+    finally:
+        _restore_signal_handlers(previous)
+
+
+def _main(args: Sequence[str], env: Mapping[str, str]) -> int:
     try:
         return _run(args, env)
     except UsageError as error:
@@ -89,6 +150,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except MovescuError as error:
         _log_fatal(error.message, error.log_level)
         return int(error.exit_code)
+    except Terminated:
+        _log_fatal("terminated")
+        return int(ExitCode.TERMINATED)
     except KeyboardInterrupt:
         _log_fatal("interrupted")
         return int(ExitCode.INTERRUPTED)

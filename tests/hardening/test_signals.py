@@ -1,0 +1,143 @@
+"""Ctrl-C and SIGTERM during a real retrieve (issue 5 item 5).
+
+``python -m movescu +P`` retrieves from a scripted Move SCP that stores two
+complete objects on sub-associations, starts a third and stalls in the middle
+of its data set, and never sends a final response.  A signal then must: abort
+the main association (the Move SCP sees an A-ABORT) and the stalled
+sub-association (its connection closes), keep the complete files, leave no
+partial or temporary file, print one ``F:`` line, exit 130 (SIGINT) or 143
+(SIGTERM), and end within a bound.  Without ``-td`` a pending move never ends
+by itself, so the signal is also the only way out of it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.hardening.rawpdu import CT, EXPLICIT_LE, RawClient, c_store_rq_command, explicit_dataset
+from tests.hardening.rawpdu import p_data as raw_p_data
+from tests.hardening.support import all_files, leftovers
+from tests.support.fake_qr import MoveContext, fake_qr
+from tests.support.peers import free_port
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+BOUND = 30.0
+
+
+def _wait_for(predicate: object, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _complete_store(port: int, uid: bytes) -> int | None:
+    with RawClient(port) as client:
+        context = next(iter(client.associate([(CT, [EXPLICIT_LE])])))
+        status = client.store(context, uid, explicit_dataset(CT, uid))
+        client.release()
+    return status
+
+
+def _start(argv_tail: list[str]) -> subprocess.Popen[str]:
+    argv = [sys.executable, "-m", "movescu", *argv_tail]
+    return subprocess.Popen(
+        argv,
+        env=dict(os.environ, PYTHONPATH=SRC, TCP_NODELAY="1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "line"),
+    [(signal.SIGTERM, 143, "F: terminated"), (signal.SIGINT, 130, "F: interrupted")],
+    ids=["SIGTERM", "SIGINT"],
+)
+def test_signal_mid_object_keeps_complete_files_and_removes_partial_ones(
+    tmp_path: Path, signum: int, code: int, line: str
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    port = free_port()
+    stalled = threading.Event()
+    closed: list[bool] = []
+    statuses: list[int | None] = []
+
+    def script(ctx: MoveContext) -> None:
+        for n, uid in enumerate((b"1.2.3.1", b"1.2.3.2"), 1):
+            statuses.append(_complete_store(port, uid))
+            ctx.pending(3 - n, n)
+        with RawClient(port) as client:
+            context = next(iter(client.associate([(CT, [EXPLICIT_LE])])))
+            uid = b"1.2.3.3"
+            client.send(raw_p_data(context, c_store_rq_command(1, CT, uid), command=True))
+            data = explicit_dataset(CT, uid) + b"\x00" * 4096
+            client.send(raw_p_data(context, data[:2000], command=False, last=False))
+            stalled.set()
+            # mid-object: nothing more is sent; our side must close it
+            closed.append(client.wait_closed(BOUND))
+
+    with fake_qr(script, destinations={"MOVESCU": port}) as fake:
+        proc = _start(
+            ["-aet", "MOVESCU", "+P", str(port), "-od", str(out), "127.0.0.1", str(fake.port)]
+            + ["-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID=1.2.3", "-S"]
+        )
+        try:
+            assert stalled.wait(BOUND), "the Move SCP never reached the stalled object"
+            time.sleep(0.5)  # the partial PDV is read and spooled
+            proc.send_signal(signum)
+            _, stderr = proc.communicate(timeout=BOUND)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        assert fake.done.wait(BOUND)
+        assert _wait_for(lambda: "A_ABORT_RQ" in fake.closing_pdus, 5), fake.closing_pdus
+
+    assert statuses == [0x0000, 0x0000]
+    assert proc.returncode == code
+    assert "Traceback" not in stderr
+    assert stderr.splitlines()[-1:] == [line]
+    assert closed == [True]  # the stalled sub-association was aborted
+    assert all_files(out) == ["CT.1.2.3.1", "CT.1.2.3.2"]
+    assert leftovers(out) == []
+    # nothing written outside -od
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_sigterm_ends_a_move_that_stays_pending_forever(tmp_path: Path) -> None:
+    """No ``-td``: DCMTK would wait forever; SIGTERM aborts the association."""
+
+    def script(ctx: MoveContext) -> None:
+        ctx.pending(1, 0)
+        ctx.wait(BOUND)
+
+    with fake_qr(script) as fake:
+        proc = _start(["-v", "127.0.0.1", str(fake.port), "-k", "PatientID=X"])
+        try:
+            assert fake.done.wait(0) or _wait_for(lambda: fake.requests, BOUND)
+            time.sleep(1.0)
+            proc.send_signal(signal.SIGTERM)
+            _, stderr = proc.communicate(timeout=BOUND)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        assert _wait_for(lambda: "A_ABORT_RQ" in fake.closing_pdus, 5), fake.closing_pdus
+    assert proc.returncode == 143
+    assert "Traceback" not in stderr
+    lines = stderr.splitlines()
+    assert "I: Received Move Response 1 (Pending)" in lines
+    assert lines[-1] == "F: terminated"
