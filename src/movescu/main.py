@@ -165,4 +165,10 @@ def _main(args: Sequence[str], env: Mapping[str, str]) -> int:
 
 def console_main() -> None:
     """Entry point of the ``movescu`` console script and ``python -m movescu``."""
+    # Arguments that are not UTF-8 (file names, command-file words) arrive
+    # surrogate-escaped; print their original bytes as DCMTK does, not "\udc80".
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="surrogateescape")
     sys.exit(main())

@@ -9,6 +9,8 @@ past its check ends with rc 61, not with a hang.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from tests.support.peers import free_port
 from tests.support.sender import write_query_file
 
 Run = Callable[..., tuple[int, list[str]]]
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 KEYS = ["-k", "QueryRetrieveLevel=STUDY"]
 
 
@@ -297,3 +300,34 @@ def test_output_directory_without_port(run: Run, peer: list[str], tmp_path: Path
     code, lines = run("-od", str(tmp_path), *KEYS, *peer)
     assert code == 1
     assert_print_error(lines, "--output-directory only allowed with --port")
+
+
+@pytest.mark.parametrize("option", ["-to", "-ta", "-td"])
+def test_huge_timeouts_mean_for_ever_not_an_internal_error(
+    run: Run, peer: list[str], option: str
+) -> None:
+    """DCMTK accepts any long; Python's sockets overflow above ~9.2e9 s (found by fuzzing)."""
+    code, lines = run(option, "99999999999", *KEYS, *peer)
+    assert (code, lines) == (
+        61,
+        [
+            "F: Association Request Failed:",
+            "F: 0006:031c TCP Initialization Error: Connection refused",
+        ],
+    )
+
+
+def test_words_that_are_not_utf8_are_printed_as_their_bytes(tmp_path: Path) -> None:
+    """A non-UTF-8 command-file word reaches the error line as the original byte (as DCMTK)."""
+    command_file = tmp_path / "args.cmd"
+    command_file.write_bytes(b"\x80\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "movescu", *KEYS, "127.0.0.1", "1", f"@{command_file}"],
+        env=dict(os.environ, PYTHONPATH=SRC),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[-1] == b"error: cannot access file: \x80"
+    assert b"Traceback" not in proc.stderr

@@ -185,6 +185,15 @@ def _title(options: Options, long: str, default: str | None) -> str | None:
     return occurrence.values[0][:_AE_TITLE_LENGTH] if occurrence else default
 
 
+#: DCMTK keeps -to/-ta/-td in an ``int`` (movescu.cc: ``OFstatic_cast(int, opt_timeout)``);
+#: larger values mean "for ever" to a user, and Python's sockets refuse them (OverflowError)
+TIMEOUT_MAX = 2**31 - 1
+
+
+def _timeout(seconds: int | None) -> int | None:
+    return None if seconds is None else min(seconds, TIMEOUT_MAX)
+
+
 def _optional_signed(options: Options, long: str, low: int, default: int | None) -> int | None:
     occurrence = options.last(long)
     return _signed(occurrence, low) if occurrence else default
@@ -204,9 +213,9 @@ def evaluate_network(
         options, *block_members("propose"), default=ProposedTransferSyntax.UNCOMPRESSED
     )
     access = _choice(options, "--access-full", "--access-control", default=False)
-    connection_timeout = _optional_signed(options, "--timeout", 1, None)
-    acse_timeout = _optional_signed(options, "--acse-timeout", 1, 30)
-    dimse_timeout = _optional_signed(options, "--dimse-timeout", 1, None)
+    connection_timeout = _timeout(_optional_signed(options, "--timeout", 1, None))
+    acse_timeout = _timeout(_optional_signed(options, "--acse-timeout", 1, 30))
+    dimse_timeout = _timeout(_optional_signed(options, "--dimse-timeout", 1, None))
     storage_port: int | None = None
     # DCMTK evaluates --port before --no-port in this block (3.6.7 run: "+P 0 --no-port" fails).
     for occurrence in options.block("--port", "--no-port"):
