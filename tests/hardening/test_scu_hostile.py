@@ -449,3 +449,70 @@ def test_garbage_instead_of_association_response_matches_dcmtk() -> None:
         ]
     )
     assert (theirs.code, ours.code) == (61, 61)
+
+
+# --------------------------------------------------------------------------- abort while storing
+
+
+def test_peer_abort_while_a_sub_association_is_storing(tmp_path: Path) -> None:
+    """The Move SCP aborts mid-move while one of its sub-associations stalls mid-object."""
+    from tests.hardening.rawpdu import (
+        CT,
+        EXPLICIT_LE,
+        RawClient,
+        c_store_rq_command,
+        explicit_dataset,
+    )
+    from tests.hardening.rawpdu import p_data as raw_p_data
+    from tests.hardening.support import all_files, leftovers
+    from tests.support.fake_qr import MoveContext, fake_qr
+    from tests.support.peers import free_port
+
+    out = tmp_path / "out"
+    out.mkdir()
+    port = free_port()
+    closed: list[bool] = []
+
+    def script(ctx: MoveContext) -> None:
+        with RawClient(port) as client:
+            context = next(iter(client.associate([(CT, [EXPLICIT_LE])])))
+            assert client.store(context, b"1.2.3.1", explicit_dataset(CT, b"1.2.3.1")) == 0
+            client.release()
+        ctx.pending(1, 1)
+        with RawClient(port) as client:
+            context = next(iter(client.associate([(CT, [EXPLICIT_LE])])))
+            client.send(raw_p_data(context, c_store_rq_command(1, CT, b"1.2.3.2"), command=True))
+            data = explicit_dataset(CT, b"1.2.3.2") + b"\0" * 4096
+            client.send(raw_p_data(context, data[:1000], command=False, last=False))
+            time.sleep(0.5)
+            ctx.abort()
+            closed.append(client.wait_closed(BOUND))
+
+    with fake_qr(script, destinations={"MOVESCU": port}) as fake:
+        ours = run_ours_raw(
+            ["-v", "-aet", "MOVESCU", "+P", str(port), "-od", str(out), "-td", "2"],
+            fake.port,
+        )
+    assert "Traceback" not in ours.stderr
+    assert ours.code == 69
+    assert comparable(ours.lines)[-2:] == [
+        "E: Move Request Failed: 0006:0317 Peer aborted Association (or never connected)",
+        "I: Peer Aborted Association",
+    ]
+    # the stalled sub-association is aborted after -td, like DCMTK's
+    assert (
+        "E: DIMSE failure (aborting sub-association): "
+        "0006:0207 DIMSE No data available (timeout in non-blocking mode)"
+    ) in ours.lines
+    assert closed == [True]
+    assert all_files(out) == ["CT.1.2.3.1"]
+    assert leftovers(out) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def run_ours_raw(options: list[str], port: int) -> Run:
+    argv = [sys.executable, "-m", "movescu", *options, "127.0.0.1", str(port), *KEYS]
+    proc = subprocess.run(
+        argv, env=_environment(), capture_output=True, text=True, timeout=BOUND, check=False
+    )
+    return Run(proc.returncode, proc.stderr.splitlines(), proc.stderr)
