@@ -211,6 +211,18 @@ def test_bad_log_config(
     assert_print_error(lines, message)
 
 
+def test_log_config_with_an_invalid_level(run: Run, peer: list[str], tmp_path: Path) -> None:
+    """DCMTK 3.6.7 aborts (uncaught std::runtime_error); we go on without appenders."""
+    path = tmp_path / "log.cfg"
+    path.write_text("log4cplus.rootLogger=GARBAGE\n")
+    code, lines = run("-lc", str(path), *KEYS, *peer)
+    assert code == 61  # the run itself: nobody listens
+    assert lines == [
+        "log4cplus:ERROR No appenders could be found for logger (movescu.cli).",
+        "log4cplus:ERROR Please initialize the log4cplus system properly.",
+    ]
+
+
 @pytest.mark.parametrize(
     ("content", "errors"),
     [
@@ -331,3 +343,22 @@ def test_words_that_are_not_utf8_are_printed_as_their_bytes(tmp_path: Path) -> N
     assert proc.returncode == 1
     assert proc.stderr.splitlines()[-1] == b"error: cannot access file: \x80"
     assert b"Traceback" not in proc.stderr
+
+
+def test_nul_byte_in_a_command_file_word_ends_it_like_dcmtk(
+    run: Run, peer: list[str], tmp_path: Path
+) -> None:
+    """Found by fuzzing: was 'internal error: ValueError: embedded null byte'."""
+    command_file = tmp_path / "args.cmd"
+    command_file.write_bytes(b"nothere\0.dcm\n")
+    code, lines = run(*KEYS, *peer, f"@{command_file}")
+    assert code == 1
+    assert_print_error(lines, "cannot access file: nothere")
+
+
+def test_nul_byte_in_a_config_file(run: Run, peer: list[str], tmp_path: Path) -> None:
+    path = tmp_path / "movescu.cfg"
+    path.write_bytes(b"log-config = a\0b\n")
+    code, lines = run("--config", str(path), *KEYS, *peer)
+    assert code == 1
+    assert_print_error(lines, f"Cannot open config file '{path}'")

@@ -82,7 +82,8 @@ def expand_command_files(args: Sequence[str]) -> list[str]:
                 raise UsageError(
                     f"Cannot open command file '{name}'", quiet_applies=False
                 ) from None
-            expanded.extend(tokenize_command_file(text))
+            # DCMTK uses each word as a C string: a NUL byte ends it
+            expanded.extend(token.split("\0", 1)[0] for token in tokenize_command_file(text))
         else:
             expanded.append(arg)
     return expanded

@@ -214,6 +214,8 @@ def read_lower_sources(
                 text = stream.read()
         except (OSError, UnicodeDecodeError):
             raise UsageError(f"Cannot open config file '{path}'", quiet_applies=False) from None
+        if "\0" in text:  # a binary file, even if it decodes (paths cannot hold NUL)
+            raise UsageError(f"Cannot open config file '{path}'", quiet_applies=False)
         namespace, unknown = reader.parse_known_args(
             args=[], env_vars={}, config_file_contents=text
         )
