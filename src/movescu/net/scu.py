@@ -178,7 +178,9 @@ class MoveAssociation:
             ae.connection_timeout = net.connection_timeout
             # DCMTK: -td unlimited by default; pynetdicom's 30 s / 60 s must not leak
             ae.dimse_timeout = net.dimse_timeout
-            ae.network_timeout = net.dimse_timeout
+            # pynetdicom's idle timer is not DCMTK's -td (which only bounds the wait
+            # for a message): idle while sub-associations deliver must not abort us
+            ae.network_timeout = None
             # pynetdicom numbers contexts 1, 3, ... in order: FIND = 1, MOVE = 3 (spec 7.1)
             ae.add_requested_context(self.find_uid, self.transfer_syntaxes)
             ae.add_requested_context(self.move_uid, self.transfer_syntaxes)
