@@ -62,7 +62,7 @@ def _mutate(data: bytes, draw: st.DrawFn) -> bytes:
 @st.composite
 def attacks(draw: st.DrawFn) -> tuple[str, bytes, bytes]:
     """(kind, bytes sent before associating or instead, bytes sent after association)."""
-    kind = draw(st.sampled_from(["random", "associate", "p-data", "dataset"]))
+    kind = draw(st.sampled_from(["random", "associate", "p-data", "dataset", "fragments"]))
     if kind == "random":
         return kind, draw(st.binary(max_size=2048)), b""
     if kind == "associate":
@@ -72,7 +72,26 @@ def attacks(draw: st.DrawFn) -> tuple[str, bytes, bytes]:
     if kind == "p-data":
         dataset = p_data(1, explicit_dataset(CT, uid), command=False)
         return kind, b"", _mutate(command + dataset, draw)
+    if kind == "fragments":
+        return kind, b"", _fragments(draw, c_store_rq_command(1, CT, uid), GOOD_DATASET)
     return kind, b"", command + p_data(1, _mutate(GOOD_DATASET, draw), command=False)
+
+
+def _fragments(draw: st.DrawFn, command: bytes, dataset: bytes) -> bytes:
+    """A valid message cut into random PDVs, some with wrong control bits or context IDs."""
+    out = b""
+    for message, is_command in ((command, True), (dataset, False)):
+        pos = 0
+        while pos < len(message):
+            size = draw(st.integers(1, max(1, len(message) - pos)))
+            last = pos + size >= len(message)
+            context = 1 if draw(st.integers(0, 9)) else draw(st.integers(0, 255))
+            header_command = is_command if draw(st.integers(0, 9)) else not is_command
+            header_last = last if draw(st.integers(0, 9)) else not last
+            fragment = message[pos : pos + size]
+            out += p_data(context, fragment, command=header_command, last=header_last)
+            pos += size
+    return out
 
 
 def _finish(client: RawClient) -> bool:
@@ -106,15 +125,19 @@ def _store_valid(port: int, uid: bytes) -> None:
         assert client.release()
 
 
+@pytest.mark.parametrize("mode", [[], ["+B"]], ids=["normal", "bit-preserving"])
 def test_fuzzed_pdus_never_break_the_scp(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    mode: list[str],
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     out = tmp_path / "a" / "out"
     before = {t.ident for t in threading.enumerate()}
-    with running_scp(out, "-ta", "5") as scp, caplog.at_level(logging.ERROR, "movescu"):
+    with running_scp(out, "-ta", "5", *mode) as scp, caplog.at_level(logging.ERROR, "movescu"):
 
         @settings(
-            max_examples=200,
+            max_examples=200 if not mode else 100,
             deadline=None,
             derandomize=True,
             database=None,

@@ -343,3 +343,22 @@ def test_twenty_simultaneous_associations(
     assert len(list(out.iterdir())) == 60 and scp.stats.stored == 60
     assert_clean(tmp_path, out, capfd)
     assert no_new_threads(threads_before) == []
+
+
+def test_unexpected_command_is_reported_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Found by fuzzing: PDUs already received when we abort were each reported again."""
+    out = tmp_path / "a" / "b" / "out"
+    with running_scp(out) as scp:
+        with RawClient(scp.port) as client:
+            context = next(iter(client.associate([(CT, [EXPLICIT_LE])])))
+            command = bytearray(c_store_rq_command(1, CT, b"1.2.3.54"))
+            pos = command.index(struct.pack("<HHL", 0, 0x0100, 2))
+            command[pos + 8 : pos + 10] = struct.pack("<H", 0x0020)  # C-FIND-RQ
+            client.send(p_data(context, bytes(command), command=True) * 20)
+            assert client.wait_closed(10)
+        assert scp.wait_until_idle(10)
+    expected = "Expected C-ECHO or C-STORE request but received DIMSE command 0x0020"
+    assert caplog.messages.count(expected) == 1
+    assert_clean(tmp_path, out, capfd)

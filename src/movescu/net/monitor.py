@@ -31,9 +31,13 @@ class PduMonitor:
         self.abort = abort
         self.command = bytearray()
         self.in_data = False
+        #: set once we gave up on the association: later PDUs are not looked at
+        self.aborted = False
 
     def on_pdu(self, pdu: Any) -> None:
         """Feed one received PDU (only P-DATA-TF PDUs carry PDV items)."""
+        if self.aborted:  # PDUs already received when we aborted: DCMTK logs once
+            return
         for item in getattr(pdu, "presentation_data_value_items", []) or []:
             data = item.presentation_data_value or b""
             if not data:
@@ -44,6 +48,8 @@ class PduMonitor:
                 if header & 2:
                     self._command_complete(bytes(self.command))
                     self.command.clear()
+                    if self.aborted:
+                        return
             else:
                 self._data_fragment(last=bool(header & 2))
 
@@ -73,6 +79,7 @@ class PduMonitor:
             logger.error(
                 "DIMSE failure (aborting sub-association): 0006:0201 DIMSE Bad command type"
             )
+            self.aborted = True
             self.abort()
 
 
