@@ -362,3 +362,25 @@ def test_unexpected_command_is_reported_once(
     expected = "Expected C-ECHO or C-STORE request but received DIMSE command 0x0020"
     assert caplog.messages.count(expected) == 1
     assert_clean(tmp_path, out, capfd)
+
+
+@pytest.mark.parametrize(
+    "mode", [[], ["+B"], ["+tb"]], ids=["normal", "bit-preserving", "re-encoded"]
+)
+def test_symlink_in_the_output_directory_is_replaced_not_followed(
+    tmp_path: Path, mode: list[str], capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A planted ``CT.<uid>`` symlink to a file outside -od: that file stays untouched."""
+    out = tmp_path / "a" / "b" / "out"
+    out.mkdir(parents=True)
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"precious")
+    (out / "CT.1.2.3.7").symlink_to(victim)
+    with running_scp(out, *mode) as scp:
+        store_good(scp, "1.2.3.7")
+        assert scp.wait_until_idle(10)
+    assert victim.read_bytes() == b"precious"
+    assert not (out / "CT.1.2.3.7").is_symlink()
+    assert (out / "CT.1.2.3.7").stat().st_size > 100
+    assert leftovers(out) == []
+    assert "Traceback" not in capfd.readouterr().err
