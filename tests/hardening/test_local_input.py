@@ -109,22 +109,42 @@ def test_undefined_length_without_delimiter_is_a_bad_query_file(
 
 
 def test_unreadable_query_file(run: Run, peer: list[str], tmp_path: Path) -> None:
-    """chmod 000; as root (CI) the check runs with the effective uid of 'nobody'."""
+    """chmod 000: DCMTK's access() check fails, as for a missing file.
+
+    Root reads anything, so as root (CI) the run switches its real and effective
+    uid to 'nobody' for the call (the saved uid 0 brings root back).
+    """
     directory = tmp_path / "shared"
     directory.mkdir()
-    for path in (tmp_path, directory):
-        path.chmod(0o755)
     query = write_query_file(directory / "q.dcm")
     query.chmod(0)
     if os.geteuid() != 0:
         code, lines = run(*peer, str(query))
     else:
         run(*peer, str(write_query_file(directory / "ok.dcm")))  # import everything as root
-        os.seteuid(65534)
+        os.setresuid(65534, 65534, 0)
         try:
             code, lines = run(*peer, str(query))
         finally:
-            os.seteuid(0)
+            os.setresuid(0, 0, 0)
+    assert code == 1
+    assert_print_error(lines, f"cannot access file: {query}")
+
+
+def test_query_file_unreadable_after_the_check(run: Run, peer: list[str], tmp_path: Path) -> None:
+    """Readable for access() (real uid root) but not for open() (effective uid nobody)."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to split real and effective uid")
+    directory = tmp_path / "shared"
+    directory.mkdir()
+    query = write_query_file(directory / "q.dcm")
+    query.chmod(0)
+    run(*peer, str(write_query_file(directory / "ok.dcm")))  # import everything as root
+    os.seteuid(65534)
+    try:
+        code, lines = run(*peer, str(query))
+    finally:
+        os.seteuid(0)
     assert (code, lines) == (22, [f"E: bad DICOM file: {query}: Permission denied"])
 
 
