@@ -169,6 +169,14 @@ def _data_without_command(client: RawClient, context: int) -> None:
     client.wait_closed(2)
 
 
+def _endless_command(client: RawClient, context: int) -> None:
+    chunk = p_data(context, b"\0" * 16000, command=True, last=False)
+    for _ in range(200):  # 3.2 MB of one command set: we give up after 64 KiB
+        if not client.send(chunk):
+            break
+    assert client.wait_closed(5)  # aborted by us, not accepted for ever
+
+
 INTERRUPTIONS: dict[str, Callable[[RawClient, int], None]] = {
     "abort-mid-dataset": _abort_mid_dataset,
     "close-mid-pdu": _close_mid_pdu,
@@ -177,6 +185,7 @@ INTERRUPTIONS: dict[str, Callable[[RawClient, int], None]] = {
     "unknown-command": _unknown_command,
     "garbage-command": _garbage_command,
     "data-without-command": _data_without_command,
+    "endless-command": _endless_command,
 }
 
 

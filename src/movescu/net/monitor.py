@@ -22,6 +22,8 @@ progress_logger = logging.getLogger("movescu.progress")
 
 C_STORE_RQ = 0x0001
 C_ECHO_RQ = 0x0030
+#: longest command set we accept (real ones are well under 1 KiB)
+MAX_COMMAND_SET = 64 * 1024
 
 
 class PduMonitor:
@@ -45,6 +47,9 @@ class PduMonitor:
             header, body = data[0], data[1:]
             if header & 1:
                 self.command += body
+                if len(self.command) > MAX_COMMAND_SET:
+                    self._command_too_long()
+                    return
                 if header & 2:
                     self._command_complete(bytes(self.command))
                     self.command.clear()
@@ -52,6 +57,16 @@ class PduMonitor:
                         return
             else:
                 self._data_fragment(last=bool(header & 2))
+
+    def _command_too_long(self) -> None:
+        # ours: a command set is a few hundred bytes; a peer that never ends one
+        # would make us (and pynetdicom) buffer without limit
+        logger.error(
+            "DIMSE failure (aborting sub-association): 0006:020d DIMSE Failed to receive message"
+        )
+        self.command.clear()
+        self.aborted = True
+        self.abort()
 
     def _data_fragment(self, last: bool) -> None:
         if progress_logger.getEffectiveLevel() != logging.INFO:
