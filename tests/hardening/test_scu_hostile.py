@@ -204,12 +204,17 @@ class RawConnection:
         return context_id, 0
 
     def hold(self, seconds: float) -> None:
-        """Read and discard until the other side closes or ``seconds`` pass."""
+        """Read and discard until the other side closes or aborts, or ``seconds`` pass.
+
+        Like a real peer, the connection is closed after an A-ABORT (DCMTK 3.6.7
+        would otherwise wait 30 s for the close after its own A-ABORT).
+        """
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             self.sock.settimeout(max(0.05, deadline - time.monotonic()))
             try:
-                if not self.sock.recv(65536):
+                chunk = self.sock.recv(65536)
+                if not chunk or chunk[:1] == b"\x07":
                     return
             except TimeoutError:
                 return
