@@ -31,6 +31,10 @@ logger = logging.getLogger(__name__)
 PREMATURE = "I/O suspension or premature end of stream"
 INVALID = "Invalid stream"
 END_OF_STREAM = "End of stream"
+SEQUENCE_END = "Sequence Delimitation Item missing"
+#: nesting deeper than this is refused (Python's recursion limit is ~1000; real
+#: query files nest a few levels)
+MAX_DEPTH = 100
 
 _LONG_VRS = frozenset(b"OB OD OF OL OV OW SQ UC UN UR UT SV UV".split())
 _VRS = _LONG_VRS | frozenset(
@@ -72,6 +76,8 @@ class _Walker:
         self.data = data
         self.implicit = implicit
         self.order = "<" if little else ">"
+        #: whether the last walk() ended on an item or sequence delimiter
+        self.delimited = False
 
     def _unpack(self, fmt: str, pos: int) -> tuple[int, ...]:
         size = struct.calcsize(self.order + fmt)
@@ -81,6 +87,8 @@ class _Walker:
 
     def walk(self, pos: int, end: int, depth: int) -> int:
         """Walk elements in [pos, end) (end None-like = len); return the position reached."""
+        if depth > MAX_DEPTH:
+            raise _Truncated(INVALID)
         while pos < end:
             group, element = self._unpack("HH", pos)
             tag = (group << 16) | element
@@ -88,6 +96,7 @@ class _Walker:
                 (length,) = self._unpack("L", pos + 4)
                 pos += 8
                 if element in (0xE00D, 0xE0DD):
+                    self.delimited = True
                     return pos  # delimiter of an undefined-length item / sequence
                 pos = self._item(pos, length, depth)
                 continue
@@ -108,6 +117,15 @@ class _Walker:
                     pos = self._fragments(pos)  # encapsulated pixel data
                 else:
                     pos = self.walk(pos, len(self.data), depth + 1)
+                    if not self.delimited:  # DCMTK 3.6.7 run: EOF inside the sequence
+                        logger.warning(
+                            "DcmSequenceOfItems: Reached end of stream before the end of "
+                            "sequence %s (%04x,%04x)",
+                            _name(tag),
+                            group,
+                            element,
+                        )
+                        raise _Truncated(SEQUENCE_END)
                 continue
             if length % 2:
                 logger.warning("DcmItem: Length of element (%04x,%04x) is odd", group, element)
@@ -118,6 +136,7 @@ class _Walker:
             if length > remaining:
                 self._too_large(tag, length, remaining, depth)
             pos += length
+        self.delimited = False
         return pos
 
     def _fragments(self, pos: int) -> int:

@@ -9,6 +9,7 @@ past its check ends with rc 61, not with a hang.
 from __future__ import annotations
 
 import os
+import struct
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -92,20 +93,55 @@ def test_non_dicom_query_file(run: Run, peer: list[str], tmp_path: Path, content
     assert all(line[:3] in ("W: ", "E: ") for line in lines), lines  # dcmdata's own lines
 
 
-@pytest.mark.xfail(
-    reason="known gap in movescu.queryfile (not fixed here): an undefined-length element "
-    "without its sequence delimiter is accepted as an empty identifier; DCMTK's dcmdata "
-    "reports 'Sequence Delimitation Item missing'",
-    strict=True,
-)
-def test_undefined_length_without_delimiter_is_a_bad_query_file(
+def _explicit(tag: int, vr: bytes, value: bytes) -> bytes:
+    return struct.pack("<HH", tag >> 16, tag & 0xFFFF) + vr + struct.pack("<H", len(value)) + value
+
+
+def _query_with_open_sequence(item_delimiter: bool) -> bytes:
+    body = _explicit(0x00020010, b"UI", b"1.2.840.10008.1.2.1\0")
+    meta = b"\0" * 128 + b"DICM" + _explicit(0x00020000, b"UL", struct.pack("<L", len(body)))
+    data = _explicit(0x00080052, b"CS", b"STUDY ")
+    data += struct.pack("<HH", 0x0008, 0x1110) + b"SQ\0\0" + struct.pack("<L", 0xFFFFFFFF)
+    data += struct.pack("<HHL", 0xFFFE, 0xE000, 0xFFFFFFFF)
+    data += _explicit(0x00081155, b"UI", b"1.2.3\0")
+    if item_delimiter:
+        data += struct.pack("<HHL", 0xFFFE, 0xE00D, 0)
+    return meta + body + data  # no sequence delimiter: end of file
+
+
+@pytest.mark.parametrize("item_delimiter", [True, False], ids=["item-closed", "item-open"])
+def test_sequence_without_delimiter_is_a_bad_query_file(
+    run: Run, peer: list[str], tmp_path: Path, item_delimiter: bool
+) -> None:
+    """Found here: was accepted (or reported with pydicom's text). Lines as DCMTK 3.6.7."""
+    bad = tmp_path / "bad.dcm"
+    bad.write_bytes(_query_with_open_sequence(item_delimiter))
+    code, lines = run(*peer, str(bad))
+    assert code == 22
+    assert lines == [
+        "W: DcmSequenceOfItems: Reached end of stream before the end of sequence "
+        "ReferencedStudySequence (0008,1110)",
+        f"E: bad DICOM file: {bad}: Sequence Delimitation Item missing",
+    ]
+
+
+def test_undefined_length_garbage_is_a_bad_query_file(
     run: Run, peer: list[str], tmp_path: Path
 ) -> None:
+    """Found here: 'DICM' + 0xff bytes was read as an empty identifier and sent."""
     bad = tmp_path / "bad.dcm"
     bad.write_bytes(b"\0" * 128 + b"DICM" + b"\xff" * 40)
     code, lines = run(*peer, str(bad))
     assert code == 22
     assert lines[-1] == f"E: bad DICOM file: {bad}: Sequence Delimitation Item missing"
+
+
+def test_deeply_nested_query_file(run: Run, peer: list[str], tmp_path: Path) -> None:
+    """Found here: was 'F: internal error: RecursionError'."""
+    bad = tmp_path / "deep.dcm"
+    bad.write_bytes(b"\xff" * 16000)
+    code, lines = run(*peer, str(bad))
+    assert (code, lines) == (22, [f"E: bad DICOM file: {bad}: Invalid stream"])
 
 
 def test_unreadable_query_file(run: Run, peer: list[str], tmp_path: Path) -> None:
