@@ -91,3 +91,48 @@ def test_any_command_file(content: str, capsys: pytest.CaptureFixture[str]) -> N
 )
 def test_any_override_key(key: str, capsys: pytest.CaptureFixture[str]) -> None:
     _run(["-k", "0008,0052=STUDY", "-k", key, "127.0.0.1", str(free_port())], capsys)
+
+
+def _query_template() -> bytes:
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.sequence import Sequence
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "q.dcm"
+        ds = Dataset()
+        ds.QueryRetrieveLevel = "STUDY"
+        ds.StudyInstanceUID = "1.2.3"
+        item = Dataset()
+        item.ReferencedSOPInstanceUID = "1.2.3.4"
+        ds.ReferencedStudySequence = Sequence([item])
+        ds.file_meta = FileMetaDataset()
+        ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.2.2.2"
+        ds.file_meta.MediaStorageSOPInstanceUID = "1.2.3"
+        ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.1"
+        ds.save_as(path, enforce_file_format=True)
+        return path.read_bytes()
+
+
+QUERY = _query_template()
+
+
+@st.composite
+def query_files(draw: st.DrawFn) -> bytes:
+    if draw(st.integers(0, 4)) == 0:
+        return draw(st.binary(max_size=400))
+    data = bytearray(QUERY)
+    for _ in range(draw(st.integers(1, 6))):
+        pos = draw(st.integers(0, len(data) - 1))
+        data[pos] = draw(st.integers(0, 255))
+    if draw(st.booleans()):
+        data = data[: draw(st.integers(0, len(data)))]
+    return bytes(data)
+
+
+@SETTINGS
+@given(content=query_files())
+def test_any_query_file(content: bytes, capsys: pytest.CaptureFixture[str]) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "q.dcm"
+        path.write_bytes(content)
+        _run(["127.0.0.1", str(free_port()), str(path)], capsys)
