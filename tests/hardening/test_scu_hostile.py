@@ -203,23 +203,27 @@ class RawConnection:
             pos += 8 + length
         return context_id, 0
 
-    def hold(self, seconds: float) -> None:
+    def hold(self, seconds: float, *, close_on_abort: bool = True) -> bool:
         """Read and discard until the other side closes or aborts, or ``seconds`` pass.
 
         Like a real peer, the connection is closed after an A-ABORT (DCMTK 3.6.7
-        would otherwise wait 30 s for the close after its own A-ABORT).
+        would otherwise wait 30 s for the close after its own A-ABORT).  Returns
+        True when the other side closed the connection.
         """
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             self.sock.settimeout(max(0.05, deadline - time.monotonic()))
             try:
                 chunk = self.sock.recv(65536)
-                if not chunk or chunk[:1] == b"\x07":
-                    return
+                if not chunk:
+                    return True
+                if close_on_abort and chunk[:1] == b"\x07":
+                    return False
             except TimeoutError:
-                return
+                return False
             except OSError:
-                return
+                return True
+        return False
 
 
 Script = Callable[[RawConnection], None]
@@ -521,3 +525,21 @@ def run_ours_raw(options: list[str], port: int) -> Run:
         argv, env=_environment(), capture_output=True, text=True, timeout=BOUND, check=False
     )
     return Run(proc.returncode, proc.stderr.splitlines(), proc.stderr)
+
+
+def test_we_close_the_connection_after_our_abort_even_if_the_peer_does_not() -> None:
+    """A peer that ignores our A-ABORT still sees the connection closed (as with DCMTK)."""
+    closed: list[bool] = []
+
+    def ignoring_abort(conn: RawConnection) -> None:
+        request = conn.read_request() if conn.accept() else None
+        if request is not None:
+            conn.send(p_data(request[0], b"\xde\xad\xbe\xef" * 8))
+            # well before -ta (40 s), which bounds pynetdicom's wait for the peer's close
+            closed.append(conn.hold(20, close_on_abort=False))
+
+    with raw_peer(ignoring_abort) as port:
+        ours = run_ours(port, "-ta", "40")
+    assert ours.code == 69
+    assert "Traceback" not in ours.stderr
+    assert closed == [True]

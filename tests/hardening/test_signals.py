@@ -12,8 +12,10 @@ by itself, so the signal is also the only way out of it.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -90,9 +92,11 @@ def test_signal_mid_object_keeps_complete_files_and_removes_partial_ones(
             closed.append(client.wait_closed(BOUND))
 
     with fake_qr(script, destinations={"MOVESCU": port}) as fake:
+        report = tmp_path / "report.json"
         proc = _start(
             ["-aet", "MOVESCU", "+P", str(port), "-od", str(out), "127.0.0.1", str(fake.port)]
             + ["-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID=1.2.3", "-S"]
+            + ["--report", str(report)]
         )
         try:
             assert stalled.wait(BOUND), "the Move SCP never reached the stalled object"
@@ -113,8 +117,11 @@ def test_signal_mid_object_keeps_complete_files_and_removes_partial_ones(
     assert closed == [True]  # the stalled sub-association was aborted
     assert all_files(out) == ["CT.1.2.3.1", "CT.1.2.3.2"]
     assert leftovers(out) == []
-    # nothing written outside -od
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    # nothing written outside -od but the report, which names the signal's exit code
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "report.json"]
+    document = json.loads(report.read_text())
+    assert document["exit_code"] == code
+    assert document["exit_name"] == {143: "TERMINATED", 130: "INTERRUPTED"}[code]
 
 
 def test_sigterm_ends_a_move_that_stays_pending_forever(tmp_path: Path) -> None:
@@ -141,3 +148,31 @@ def test_sigterm_ends_a_move_that_stays_pending_forever(tmp_path: Path) -> None:
     lines = stderr.splitlines()
     assert "I: Received Move Response 1 (Pending)" in lines
     assert lines[-1] == "F: terminated"
+
+
+def test_sigterm_while_the_association_request_is_unanswered() -> None:
+    """The peer accepts the TCP connection and never answers the A-ASSOCIATE-RQ."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        server.settimeout(BOUND)
+        port = server.getsockname()[1]
+        proc = _start(["-v", "127.0.0.1", str(port), "-k", "PatientID=X"])
+        try:
+            conn, _ = server.accept()
+            with conn:
+                conn.settimeout(BOUND)
+                assert conn.recv(1) == b"\x01"  # the A-ASSOCIATE-RQ arrived
+                proc.send_signal(signal.SIGTERM)
+                _, stderr = proc.communicate(timeout=BOUND)
+                conn.settimeout(5)
+                rest = b""
+                while chunk := conn.recv(65536):
+                    rest += chunk
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 143
+    assert "Traceback" not in stderr
+    assert stderr.splitlines()[-2:] == ["I: Requesting Association", "F: terminated"]

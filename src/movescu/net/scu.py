@@ -142,6 +142,9 @@ class MoveAssociation:
         self._failure: str | None = None
         #: what the transport guard saw before any move (association request)
         self._early_cause: str | None = None
+        #: the association being requested (known from EVT_CONN_OPEN, before
+        #: ``associate`` returns): a signal during the request must end it
+        self._opening: Association | None = None
 
     # ------------------------------------------------------------------ association
 
@@ -263,6 +266,7 @@ class MoveAssociation:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except (AttributeError, OSError):
             pass
+        self._opening = event.assoc
         transport.guard_association(event.assoc, self._on_guard)
 
     def _on_guard(self, cause: str) -> None:
@@ -536,6 +540,11 @@ class MoveAssociation:
         """Make sure no association thread outlives the run (idempotent)."""
         if self.assoc is not None and self.assoc.is_established:
             self.assoc.abort()
+        opening = self._opening
+        if self.assoc is None and opening is not None and opening.dul.is_alive():
+            # interrupted while requesting (Ctrl-C, SIGTERM): pynetdicom's DUL thread
+            # is not a daemon and would keep the process alive
+            opening.abort()
         ae = getattr(self, "_ae", None)
         if ae is not None:
             ae.shutdown()

@@ -160,7 +160,7 @@ def guard_association(assoc: Any, fail: Callable[[str], None]) -> None:
         transport.recv = _watched_recv(transport.recv, fail)
     machine = getattr(dul, "state_machine", None)
     if machine is not None:
-        machine.do_action = _guarded_action(dul, machine, fail)
+        machine.do_action = _guarded_action(dul, machine.do_action, fail)
 
 
 def _watched_recv(recv: Callable[[int], bytearray], fail: Callable[[str], None]) -> Any:
@@ -184,36 +184,17 @@ def _watched_recv(recv: Callable[[int], bytearray], fail: Callable[[str], None])
     return watched
 
 
-def _guarded_action(dul: Any, machine: Any, fail: Callable[[str], None]) -> Any:
-    action = machine.do_action
-
+def _guarded_action(dul: Any, action: Callable[[str], Any], fail: Callable[[str], None]) -> Any:
     def do_action(event: str) -> Any:
         if event == "Evt19":
             fail(INVALID_PDU)
         try:
-            result = action(event)
+            return action(event)
         except Exception as exc:  # anything the peer's bytes provoke
             logger.debug("main association: %s: %s", type(exc).__name__, exc)
             fail(DECODE_FAILED)
             # Evt19 (invalid PDU): pynetdicom sends A-ABORT and closes
             dul.event_queue.put("Evt19")
             return None
-        if machine.current_state == "Sta13":
-            _close_after_abort(dul)
-        return result
 
     return do_action
-
-
-def _close_after_abort(dul: Any) -> None:
-    """DCMTK closes the connection right after its A-ABORT; pynetdicom waits.
-
-    pynetdicom's Sta13 waits for the peer to close, up to the ARTIM timer (the
-    ACSE timeout, 30 s by default): a peer that ignores the A-ABORT would keep
-    us that long.  Shutting the socket down (the A-ABORT already written) makes
-    the reactor see the close at once.
-    """
-    try:
-        dul.socket.socket.shutdown(socket.SHUT_RDWR)
-    except (AttributeError, OSError):
-        pass
