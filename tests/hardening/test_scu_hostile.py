@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.hardening.rawpdu import associate_rq
 from tests.support.tools import dcmtk_tool
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -543,3 +544,55 @@ def test_we_close_the_connection_after_our_abort_even_if_the_peer_does_not() -> 
     assert ours.code == 69
     assert "Traceback" not in ours.stderr
     assert closed == [True]
+
+
+# ------------------------------------------------------------------ answers to our request
+
+
+def answering(data: bytes) -> Script:
+    def script(conn: RawConnection) -> None:
+        if conn.recv_pdu() is not None:
+            conn.send(data)
+            conn.hold(5)
+
+    return script
+
+
+def closing_at_once(conn: RawConnection) -> None:
+    conn.recv_pdu()
+
+
+def accepting_an_unproposed_context(conn: RawConnection) -> None:
+    """An A-ASSOCIATE-AC whose only accepted context was never proposed (ID 99)."""
+    received = conn.recv_pdu()
+    if received is None:
+        return
+    titles = received[1][4:36]
+    context = _item(0x21, struct.pack(">BBBB", 99, 0, 0, 0) + _item(0x40, b"1.2.3.4"))
+    user = _item(0x51, struct.pack(">L", 16384)) + _item(0x52, b"1.2.3.4.5.6")
+    body = struct.pack(">HH", 1, 0) + titles + b"\0" * 32
+    body += _item(0x10, b"1.2.840.10008.3.1.1.1") + context + _item(0x50, user)
+    conn.send(_pdu(0x02, body))
+    conn.hold(5)
+
+
+#: name -> (script, DCMTK's exit code, ours)
+ANSWERS: dict[str, tuple[Script, int, int]] = {
+    "a-abort": (answering(a_abort(2, 0)), 61, 61),
+    "close": (closing_at_once, 61, 61),
+    # DCMTK 3.6.7 takes any other known PDU for an association without contexts
+    "p-data": (answering(p_data(1, b"\0" * 10)), 66, 66),
+    "a-release-rq": (answering(_pdu(0x05, b"\0" * 4)), 66, 66),
+    "a-release-rp": (answering(_pdu(0x06, b"\0" * 4)), 66, 66),
+    "a-associate-rq": (answering(associate_rq([(PATIENT_MOVE, ["1.2.840.10008.1.2"])])), 66, 66),
+    # accepted, then the C-MOVE finds no context: a DIMSE-level failure (rule 3)
+    "unproposed-context": (accepting_an_unproposed_context, 0, 69),
+}
+
+
+@pytest.mark.parametrize("name", list(ANSWERS))
+def test_odd_answers_to_the_association_request_match_dcmtk(name: str) -> None:
+    script, their_code, our_code = ANSWERS[name]
+    theirs, ours = both(script, "-v")
+    assert comparable(ours.lines) == comparable(theirs.lines)
+    assert (theirs.code, ours.code) == (their_code, our_code)

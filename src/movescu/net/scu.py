@@ -59,6 +59,14 @@ MISSING_STATUS = "0006:020b DIMSE: Command Parse Failed: Element: (0000,0900) St
 _KNOWN_REASONS = frozenset({0x0101, 0x0102, 0x0103, 0x0107, 0x0201, 0x0202, 0x0301, 0x0302})
 
 
+def _is_unexpected(received: Any) -> bool:
+    """A known PDU that is neither A-ASSOCIATE-AC/RJ nor A-ABORT (DCMTK: rc 66)."""
+    from pynetdicom import pdu
+
+    unexpected = (pdu.A_ASSOCIATE_RQ, pdu.P_DATA_TF, pdu.A_RELEASE_RQ, pdu.A_RELEASE_RP)
+    return isinstance(received, unexpected)
+
+
 _INVALID_RJ = "Received invalid A-ASSOCIATE-RJ reject %s 0x%04x, using default."
 
 
@@ -136,6 +144,10 @@ class MoveAssociation:
         self._peer_released = False
         self._rejection: tuple[int, int, int] | None = None
         self._ac_received = False
+        #: the A-ASSOCIATE-AC accepted some context (pynetdicom drops unproposed ones)
+        self._ac_accepts_any = False
+        #: another PDU (P-DATA, A-RELEASE, A-ASSOCIATE-RQ) answered our request
+        self._unexpected_answer = False
         self._move_ts = contexts.EXPLICIT_LE
         self._state: _MoveState | None = None
         #: DCMTK's condition for a broken response (set in the reactor thread)
@@ -222,6 +234,10 @@ class MoveAssociation:
             lines = messages.rejection_lines(result, source, 1)[:1]
             lines += messages.rejection_lines(result, code >> 8, code & 0xFF)[1:]
             raise AssociationError("\n".join(["Association Rejected:", *lines]))
+        if not assoc.is_established and not self._ac_received and self._unexpected_answer:
+            # DCMTK 3.6.7 takes any other known PDU for an association without
+            # contexts (rc 66)
+            raise NoPresentationContextError("No Acceptable Presentation Contexts")
         if not assoc.is_established and not self._ac_received:
             if self._early_cause is not None and self._early_cause.startswith("0006:"):
                 condition = self._early_cause
@@ -237,7 +253,10 @@ class MoveAssociation:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("Association Parameters Negotiated:")
             movelog.log_lines(logging.DEBUG, messages.association_dump("AC", self._summary(assoc)))
-        if not assoc.accepted_contexts:
+        # DCMTK counts an accepted context pynetdicom dropped (an ID or transfer
+        # syntax never proposed): the association goes on and the C-MOVE then
+        # fails with 0006:0208 (pynetdicom has ended it already)
+        if not assoc.accepted_contexts and not self._ac_accepts_any:
             # DCMTK exits without releasing: the socket is just closed (spec 7.1);
             # pynetdicom has already sent an A-ABORT itself
             if assoc.is_established:
@@ -296,10 +315,17 @@ class MoveAssociation:
 
     def _on_pdu_received(self, event: Any) -> None:
         from pynetdicom import pdu
+        from pynetdicom.pdu_items import PresentationContextItemAC
 
         received = event.pdu
         if isinstance(received, pdu.A_ASSOCIATE_AC):
             self._ac_received = True
+            self._ac_accepts_any = any(
+                isinstance(item, PresentationContextItemAC) and item.result == 0
+                for item in received.variable_items
+            )
+        elif not self._ac_received and self._rejection is None and _is_unexpected(received):
+            self._unexpected_answer = True
         elif isinstance(received, pdu.A_ASSOCIATE_RJ):
             self._rejection = _normalise_rejection(received)
         elif isinstance(received, pdu.P_DATA_TF):
