@@ -176,3 +176,53 @@ def test_sigterm_while_the_association_request_is_unanswered() -> None:
     assert proc.returncode == 143
     assert "Traceback" not in stderr
     assert stderr.splitlines()[-2:] == ["I: Requesting Association", "F: terminated"]
+
+
+def test_sigterm_while_waiting_for_a_stalled_sub_association_after_the_final_response(
+    tmp_path: Path,
+) -> None:
+    """Final response given, one sub-association stalls mid-object: we wait (60 s
+    without ``-td``, DECISIONS rule 6) and SIGTERM cuts that wait short."""
+    out = tmp_path / "out"
+    out.mkdir()
+    port = free_port()
+    finished = threading.Event()
+    closed: list[bool] = []
+
+    def script(ctx: MoveContext) -> None:
+        assert _complete_store(port, b"1.2.3.1") == 0x0000
+        with RawClient(port) as client:
+            context = next(iter(client.associate([(CT, [EXPLICIT_LE])])))
+            uid = b"1.2.3.2"
+            client.send(raw_p_data(context, c_store_rq_command(1, CT, uid), command=True))
+            data = explicit_dataset(CT, uid) + b"\x00" * 4096
+            client.send(raw_p_data(context, data[:1500], command=False, last=False))
+            ctx.respond(0x0000, completed=2, failed=0, warning=0)
+            finished.set()
+            closed.append(client.wait_closed(BOUND))
+
+    with fake_qr(script, destinations={"MOVESCU": port}) as fake:
+        proc = _start(
+            ["-v", "-aet", "MOVESCU", "+P", str(port), "-od", str(out)]
+            + ["127.0.0.1", str(fake.port), "-k", "QueryRetrieveLevel=STUDY"]
+            + ["-k", "StudyInstanceUID=1.2.3", "-S"]
+        )
+        try:
+            assert finished.wait(BOUND)
+            time.sleep(1.0)  # the final response is read, the wait has begun
+            proc.send_signal(signal.SIGTERM)
+            _, stderr = proc.communicate(timeout=BOUND)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        assert fake.done.wait(BOUND)
+        assert _wait_for(lambda: "A_ABORT_RQ" in fake.closing_pdus, 5), fake.closing_pdus
+    assert proc.returncode == 143
+    assert "Traceback" not in stderr
+    lines = stderr.splitlines()
+    assert "I: Received Final Move Response (Success)" in lines
+    assert lines[-1] == "F: terminated"
+    assert closed == [True]
+    assert all_files(out) == ["CT.1.2.3.1"]
+    assert leftovers(out) == []
