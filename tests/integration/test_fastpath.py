@@ -12,11 +12,13 @@ import socket
 import threading
 from pathlib import Path
 
+import pytest
 from tests.integration.scp_support import files_in, running_scp
 from tests.support.objects import CT, EXPLICIT_LE, Enc, rich_dataset
 from tests.support.sender import RawObject, send_raw
 
 from movescu.net import fastpath
+from movescu.net.monitor import PduMonitor
 
 enc = Enc()
 
@@ -155,3 +157,41 @@ def test_fast_socket_ready_without_asking_the_kernel_when_buffered() -> None:
     finally:
         transport.socket.close()  # type: ignore[attr-defined]
         theirs.close()
+
+
+def test_wake_after_the_end_writes_nothing(tmp_path: Path) -> None:
+    # the pipe's descriptor numbers are reused once closed: a late wake-up must not
+    # write into whatever they belong to now (found by the PDU fuzzer)
+    with running_scp(tmp_path / "out") as scp:
+        assoc = _requestor(scp.port)
+        (ours,) = scp.active_associations()
+        assoc.release()  # type: ignore[attr-defined]
+        assert scp.wait_until_idle(10)
+    ours.dul.join(timeout=10)
+    assert ours.dul._wake_w == -1 and ours.dul._wake_r == -1
+    ours.dul._wake()  # no error, no write
+    ours.dul.send_pdu(None)
+
+
+def test_data_fragments_take_the_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+    original = PduMonitor.on_data_fragment
+
+    def counting(self: PduMonitor, last: bool) -> None:
+        seen.append(last)
+        original(self, last)
+
+    monkeypatch.setattr(PduMonitor, "on_data_fragment", counting)
+    out = tmp_path / "out"
+    data = rich_dataset(enc, "1.2.826.0.4.1", pixels=bytes(range(256)) * 400)  # ~100 KiB
+    with running_scp(out, "+B") as scp:  # +B: the file ends with the received bytes
+        statuses = send_raw(
+            "127.0.0.1", scp.port, [RawObject(CT, "1.2.826.0.4.1", EXPLICIT_LE, data)]
+        )
+        assert statuses == [0]
+        assert scp.wait_until_idle(10)
+    # 16 KiB PDUs: all but the last data fragment bypass pynetdicom's decoder
+    assert len(seen) >= 5 and not any(seen)
+    assert (out / "CT.1.2.826.0.4.1").read_bytes().endswith(data)

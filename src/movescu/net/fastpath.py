@@ -14,7 +14,14 @@ instead of polling:
   :meth:`send_pdu` / :meth:`kill_dul` write to (at most ``IDLE_WAIT`` between
   timer checks);
 * ``FastAssociation``: waits on the DIMSE message queue's condition instead
-  of sleeping 1 ms per turn.
+  of sleeping 1 ms per turn;
+* the data fast path (opt-in, ``FastDUL.data_observer``): a P-DATA-TF PDU
+  that only carries non-last data fragments of the C-STORE data set being
+  spooled (state Sta6, where pynetdicom's DT-2 would only hand the fragments
+  to the DIMSE decoder, which appends them to the spool file) is appended to
+  the spool file directly, and the observer is told of each fragment in place
+  of ``EVT_PDU_RECV``.  Every other PDU, and the last fragment of each data
+  set, takes pynetdicom's own path.
 
 They are installed through pynetdicom's documented seam
 ``AE.make_server(..., request_handler=...)``: :func:`request_handler_class`
@@ -29,12 +36,16 @@ import logging
 import os
 import queue
 import select
+import struct
+import threading
 import time
+from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from pynetdicom.association import Association
+    from pynetdicom.transport import AssociationSocket
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +69,7 @@ def make_fast(assoc: Association) -> None:
     dul.__class__ = classes["dul"]
     dul._wake_r, dul._wake_w = os.pipe()  # type: ignore[attr-defined]
     os.set_blocking(dul._wake_w, False)  # type: ignore[attr-defined]
+    dul._wake_lock = threading.Lock()  # type: ignore[attr-defined]
     if dul.socket is not None:
         dul.socket.__class__ = classes["socket"]
         dul.socket._init_buffer()  # type: ignore[attr-defined]
@@ -143,12 +155,27 @@ def _classes() -> dict[str, type[Any]]:
 
         _wake_r: int
         _wake_w: int
+        _wake_lock: threading.Lock
 
         def _wake(self) -> None:
-            try:
-                os.write(self._wake_w, b"\0")
-            except OSError:  # pipe full (already woken) or closed (reactor gone)
-                pass
+            # under the lock: once closed, the descriptor number may belong to
+            # another connection's socket (a stray byte there would corrupt it)
+            with self._wake_lock:
+                if self._wake_w < 0:
+                    return
+                try:
+                    os.write(self._wake_w, b"\0")
+                except OSError:  # pipe full: already woken
+                    pass
+
+        def _close_wake(self) -> None:
+            with self._wake_lock:
+                for fd in (self._wake_r, self._wake_w):
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+                self._wake_r = self._wake_w = -1
 
         def send_pdu(self, primitive: Any) -> None:
             super().send_pdu(primitive)
@@ -165,6 +192,94 @@ def _classes() -> dict[str, type[Any]]:
             self._wake()
             while self.is_alive():
                 time.sleep(0.001)
+            return True
+
+        #: called with ``last`` for each data fragment the fast path consumes; None: off
+        data_observer: Callable[[bool], None] | None = None
+
+        def _read_pdu_data(self) -> None:
+            """pynetdicom's ``_read_pdu_data`` with the data fast path before decoding."""
+            from pynetdicom.dul import LOGGER
+
+            sock = cast("AssociationSocket", self.socket)
+            try:
+                bytestream = sock.recv(6)
+            except (OSError, TimeoutError) as exc:
+                LOGGER.error("Connection closed before the entire PDU was received")
+                LOGGER.exception(exc)
+                self.event_queue.put("Evt17")
+                return
+            try:
+                pdu_type, _, pdu_length = struct.unpack(">BBL", bytestream)
+            except struct.error:
+                self.event_queue.put("Evt17")
+                return
+            if pdu_type not in (0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07):
+                LOGGER.error(f"Unknown PDU type received '0x{pdu_type:02X}'")
+                self.event_queue.put("Evt19")
+                return
+            try:
+                bytestream += sock.recv(pdu_length)
+            except (OSError, TimeoutError) as exc:
+                LOGGER.error("Connection closed before the entire PDU was received")
+                LOGGER.exception(exc)
+                self.event_queue.put("Evt17")
+                return
+            if len(bytestream) != 6 + pdu_length:
+                LOGGER.error(
+                    f"The received PDU is shorter than expected ({len(bytestream)} of "
+                    f"{6 + pdu_length} bytes received)"
+                )
+                self.event_queue.put("Evt17")
+                return
+            if pdu_type == 0x04 and self._consume_data_fragments(bytestream):
+                return
+            try:
+                pdu, event = self._decode_pdu(bytestream)
+                self.event_queue.put(event)
+            except Exception as exc:
+                LOGGER.error("Unable to decode the received PDU data")
+                LOGGER.exception(exc)
+                self.event_queue.put("Evt19")
+                return
+            self._recv_pdu.put(pdu)
+
+        def _consume_data_fragments(self, pdu: bytearray) -> bool:
+            """Append a P-DATA-TF's data fragments to the spool file, if that is all it is.
+
+            Returns False (nothing done) unless the fast path is on, the state is
+            Sta6, a C-STORE data set is being spooled, and every PDV is a non-last
+            data fragment on that message's presentation context.
+            """
+            observer = self.data_observer
+            if observer is None or self.state_machine.current_state != "Sta6":
+                return False
+            message = self.assoc.dimse.message
+            spool = getattr(message, "_data_set_file", None)
+            if message is None or spool is None:
+                return False
+            context_id = message.context_id
+            items: list[tuple[int, int]] = []
+            pos, end = 6, len(pdu)
+            while pos < end:
+                if pos + 6 > end:
+                    return False
+                (length,) = struct.unpack_from(">L", pdu, pos)
+                if length < 2 or pos + 4 + length > end:
+                    return False
+                if pdu[pos + 4] != context_id or pdu[pos + 5] & 0x03:
+                    return False  # another context, a command or the last fragment
+                items.append((pos + 6, pos + 4 + length))
+                pos += 4 + length
+            if not items:
+                return False
+            view = memoryview(pdu)
+            for start, stop in items:
+                spool.write(view[start:stop])
+                try:
+                    observer(False)
+                except Exception as exc:  # as pynetdicom treats a failing EVT_PDU_RECV handler
+                    logger.debug("data observer failed: %s: %s", type(exc).__name__, exc)
             return True
 
         def _wait_for_work(self) -> None:
@@ -194,11 +309,7 @@ def _classes() -> dict[str, type[Any]]:
             try:
                 self._run_reactor_loop()
             finally:
-                for fd in (self._wake_r, self._wake_w):
-                    try:
-                        os.close(fd)
-                    except OSError:
-                        pass
+                self._close_wake()
 
         def _run_reactor_loop(self) -> None:
             from pynetdicom.dul import LOGGER

@@ -58,6 +58,10 @@ class PduMonitor:
             else:
                 self._data_fragment(last=bool(header & 2))
 
+    def on_data_fragment(self, last: bool) -> None:
+        """One data PDV seen without its PDU (the SCP's data fast path, net/fastpath.py)."""
+        self._data_fragment(last)
+
     def _command_too_long(self) -> None:
         # ours: a command set is a few hundred bytes; a peer that never ends one
         # would make us (and pynetdicom) buffer without limit

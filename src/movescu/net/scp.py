@@ -301,7 +301,10 @@ class StorageSCP:
                 pass
         with self._lock:
             assoc = event.assoc
-            self._monitors[id(assoc)] = PduMonitor(lambda: self.abort_association(assoc))
+            monitor = PduMonitor(lambda: self.abort_association(assoc))
+            self._monitors[id(assoc)] = monitor
+        if hasattr(assoc.dul, "data_observer"):  # net/fastpath.py: data PDVs go to the monitor
+            assoc.dul.data_observer = monitor.on_data_fragment
         install_guards(assoc, self.config.network.max_pdu, self._on_guard_failure)
 
     def _on_guard_failure(self, assoc: Association, condition: list[str]) -> None:
