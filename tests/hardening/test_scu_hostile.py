@@ -596,3 +596,22 @@ def test_odd_answers_to_the_association_request_match_dcmtk(name: str) -> None:
     theirs, ours = both(script, "-v")
     assert comparable(ours.lines) == comparable(theirs.lines)
     assert (theirs.code, ours.code) == (their_code, our_code)
+
+
+def test_a_peer_stalling_inside_a_pdu_is_bounded_by_the_dimse_timeout() -> None:
+    """DCMTK 3.6.7 waits for the rest of the PDU for ever; with ``-td`` we do not."""
+
+    def stall(conn: RawConnection, context: int, msg_id: int) -> None:
+        pendings(conn, context, msg_id, 1)
+        conn.send(p_data(context, move_rsp(msg_id, 0))[:20])  # then nothing, connection open
+
+    with raw_peer(after_request(stall, hold=BOUND)) as port:
+        ours = run_ours(port, "-v", "-td", "2")
+    timeout = "0006:0207 DIMSE No data available (timeout in non-blocking mode)"
+    assert comparable(ours.lines)[-4:] == [
+        "I: Received Move Response 1 (Pending)",
+        f"E: Move Request Failed: {timeout}",
+        f"E: Move SCU Failed: {timeout}",
+        "I: Aborting Association",
+    ]
+    assert ours.code == 69

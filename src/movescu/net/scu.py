@@ -283,6 +283,11 @@ class MoveAssociation:
         try:
             sock = event.assoc.dul.socket.socket
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            timeout = self.config.network.dimse_timeout
+            if timeout is not None:
+                # a peer that stops inside a PDU would otherwise hold us for ever
+                # (DCMTK 3.6.7 does wait): -td bounds it, as on the Storage SCP side
+                sock.settimeout(float(timeout))
         except (AttributeError, OSError):
             pass
         self._opening = event.assoc
@@ -296,6 +301,8 @@ class MoveAssociation:
             return
         if cause == transport.DECODE_FAILED:
             condition = messages.COMMAND_READ_FAILED
+        elif cause == transport.READ_TIMED_OUT:
+            condition = messages.DIMSE_TIMEOUT
         elif cause == transport.INVALID_PDU:
             condition = RECEIVE_FAILED
         else:

@@ -133,6 +133,8 @@ NETWORK_CLOSED = "0006:0310 DUL network closed"
 DECODE_FAILED = "decode"
 #: reported when pynetdicom itself found an invalid PDU or message (Evt19)
 INVALID_PDU = "invalid"
+#: reported when the peer stopped inside a PDU for longer than the socket timeout
+READ_TIMED_OUT = messages.READ_TIMEOUT
 
 
 def guard_association(assoc: Any, fail: Callable[[str], None]) -> None:
@@ -140,7 +142,8 @@ def guard_association(assoc: Any, fail: Callable[[str], None]) -> None:
 
     Runs from the ``EVT_CONN_OPEN`` handler, before any PDU is read.  ``fail`` is
     called (in pynetdicom's reactor thread) with :func:`unrecognized_pdu`,
-    :data:`NETWORK_CLOSED`, :data:`DECODE_FAILED` or :data:`INVALID_PDU`; the
+    :data:`NETWORK_CLOSED`, :data:`READ_TIMED_OUT`, :data:`DECODE_FAILED` or
+    :data:`INVALID_PDU`; the
     first report is the cause, the caller decides the wording and wakes its
     response loop.  An exception inside the state machine (pynetdicom runs it
     outside its reactor's ``try``: a garbage command set would end the thread
@@ -168,7 +171,14 @@ def _watched_recv(recv: Callable[[int], bytearray], fail: Callable[[str], None])
     expected: list[int] = []
 
     def watched(nr_bytes: int) -> bytearray:
-        data = recv(nr_bytes)
+        try:
+            data = recv(nr_bytes)
+        except TimeoutError:
+            # pynetdicom reads once data is waiting, then blocks for the whole PDU:
+            # the socket timeout (-td) ended a peer that stopped inside one
+            expected.clear()
+            fail(READ_TIMED_OUT)
+            raise
         if expected:
             if len(data) < expected.pop():
                 fail(NETWORK_CLOSED)
