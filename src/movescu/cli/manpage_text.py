@@ -289,6 +289,7 @@ EXIT_CODES: dict[str, str] = {
     "CMOVE_ERROR": "A final C-MOVE status was a failure or refusal (A7xx, A801, A900, Cxxx).  Unlike DCMTK, also a C-MOVE that failed at DIMSE level (timeout, peer abort, lost association, no final response).",
     "CANNOT_CREATE_TLS_LAYER": "Not used (no TLS support; part of DCMTK's table).",
     "INTERRUPTED": "Ours: interrupted by SIGINT (Ctrl-C); `F: interrupted` is logged.",
+    "TERMINATED": "Ours: terminated by SIGTERM; `F: terminated` is logged.",
 }
 
 ADDITIONS = """
