@@ -390,7 +390,20 @@ def _send(data: Callable[[int, int], bytes]) -> Callable[[RawConnection, int, in
     return lambda conn, context, msg_id: conn.send(data(context, msg_id))
 
 
+def _oversized(context: int, msg_id: int, *, claimed: int | None = None) -> bytes:
+    """A P-DATA-TF PDU longer than our default -pdu (16384), or claiming to be."""
+    fragment = move_rsp(msg_id, 0)
+    pdv = struct.pack(">LBB", len(fragment) + 2, context, 3) + fragment
+    pad = struct.pack(">LBB", 40002, context, 2) + b"\0" * 40000
+    body = pdv + pad
+    if claimed is not None:
+        return struct.pack(">BBL", 4, 0, claimed) + pdv
+    return struct.pack(">BBL", 4, 0, len(body)) + body
+
+
 BROKEN: dict[str, Script] = {
+    "pdu-above-our-maximum": after_request(_send(_oversized)),
+    "pdu-claiming-2-gb": after_request(_send(lambda cx, m: _oversized(cx, m, claimed=0x7FFFFFF0))),
     "garbage-command": after_request(_send(lambda cx, _m: p_data(cx, b"\xde\xad\xbe\xef" * 8))),
     "find-rsp-instead": after_request(
         _send(lambda cx, m: p_data(cx, move_rsp(m, 0, command_field=0x8020)))

@@ -291,7 +291,7 @@ class MoveAssociation:
         except (AttributeError, OSError):
             pass
         self._opening = event.assoc
-        transport.guard_association(event.assoc, self._on_guard)
+        transport.guard_association(event.assoc, self._on_guard, self.config.network.max_pdu)
 
     def _on_guard(self, cause: str) -> None:
         """A broken PDU or message (reactor thread): fail the move like DCMTK, wake the loop."""

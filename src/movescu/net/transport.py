@@ -137,7 +137,12 @@ INVALID_PDU = "invalid"
 READ_TIMED_OUT = messages.READ_TIMEOUT
 
 
-def guard_association(assoc: Any, fail: Callable[[str], None]) -> None:
+def illegal_pdu_length(length: int, max_pdu: int) -> str:
+    """DCMTK's cause line for a P-DATA-TF PDU longer than our ``-pdu``."""
+    return f"0006:0308 DUL Illegal PDU Length {length}.  Max expected {max_pdu}"
+
+
+def guard_association(assoc: Any, fail: Callable[[str], None], max_pdu: int = 0) -> None:
     """Watch ``assoc``'s transport and state machine for what a broken peer sends.
 
     Runs from the ``EVT_CONN_OPEN`` handler, before any PDU is read.  ``fail`` is
@@ -150,27 +155,38 @@ def guard_association(assoc: Any, fail: Callable[[str], None]) -> None:
     with a traceback and leave the caller waiting forever) becomes an invalid
     PDU event, which makes pynetdicom send an A-ABORT.
 
+    A P-DATA-TF PDU longer than ``max_pdu`` is refused before its body is read
+    (:func:`illegal_pdu_length`, as DCMTK; a peer cannot make us buffer
+    gigabytes).
+
     Parameters
     ----------
     assoc : pynetdicom.association.Association
         The just-connected requestor association.
     fail : callable
         Receives the cause (see above).
+    max_pdu : int
+        Our maximum PDU receive length (``-pdu``); 0 means no limit.
     """
     dul = assoc.dul
     transport = getattr(dul, "socket", None)
     if transport is not None:
-        transport.recv = _watched_recv(transport.recv, fail)
+        transport.recv = _watched_recv(transport.recv, fail, max_pdu)
     machine = getattr(dul, "state_machine", None)
     if machine is not None:
         machine.do_action = _guarded_action(dul, machine.do_action, fail)
 
 
-def _watched_recv(recv: Callable[[int], bytearray], fail: Callable[[str], None]) -> Any:
+def _watched_recv(
+    recv: Callable[[int], bytearray], fail: Callable[[str], None], max_pdu: int
+) -> Any:
     """pynetdicom reads a PDU as ``recv(6)`` (header) then ``recv(length)`` (body)."""
     expected: list[int] = []
 
     def watched(nr_bytes: int) -> bytearray:
+        if expected and expected[0] < 0:
+            expected.pop()
+            return bytearray()  # refused: pynetdicom sees a short PDU and closes
         try:
             data = recv(nr_bytes)
         except TimeoutError:
@@ -187,6 +203,9 @@ def _watched_recv(recv: Callable[[int], bytearray], fail: Callable[[str], None])
             pdu_type, _, length = struct.unpack(">BBL", bytes(data))
             if not 0x01 <= pdu_type <= 0x07:
                 fail(unrecognized_pdu(pdu_type))
+            elif pdu_type == 0x04 and 0 < max_pdu < length:
+                fail(illegal_pdu_length(length, max_pdu))
+                expected.append(-1)  # the body is not read
             elif length:
                 expected.append(length)
         return data
