@@ -84,14 +84,10 @@ def _normalise_rejection(received: Any) -> tuple[int, int, int]:
     reason = received.reason_diagnostic or 0
     code = (source << 8) | reason
     if result not in (1, 2):
-        logger.error(
-            "Received invalid A-ASSOCIATE-RJ reject result 0x%04x, using default.", result
-        )
+        logger.error(_INVALID_RJ, "result", result)
         result = 1
     if source not in (1, 2, 3):
-        logger.error(
-            "Received invalid A-ASSOCIATE-RJ reject source 0x%04x, using default.", source
-        )
+        logger.error(_INVALID_RJ, "source", source)
         source = 1
     if code not in _KNOWN_REASONS:
         logger.error(_INVALID_RJ, "reason", code)
