@@ -13,7 +13,12 @@ Threads: responses are logged (and ``--cancel`` sent) by the ``EVT_DIMSE_RECV``
 handler in pynetdicom's reactor thread the moment they arrive, like DCMTK's
 move callback; the caller's thread consumes ``send_c_move``'s generator and
 decides the outcome.  A-ABORT / A-RELEASE-RQ PDUs from the peer are noticed by
-an ``EVT_PDU_RECV`` handler.
+an ``EVT_PDU_RECV`` handler.  A broken Move SCP (garbage, truncated, unknown or
+oversized PDUs, responses without Status or on a wrong context, invalid
+A-ASSOCIATE-RJ fields) is reported with DCMTK's condition through
+:func:`movescu.net.transport.guard_association` and these handlers, which wake
+the response loop: never a traceback, never a wait without end when ``-td`` is
+given.
 """
 
 from __future__ import annotations
@@ -54,47 +59,6 @@ READ_PDV_FAILED = "0006:020c DIMSE Read PDV failed"
 BAD_CONTEXT = "0006:0101 ASC Bad presentation context ID"
 COMMAND_PDV_EXPECTED = "0006:020f DIMSE: Command PDV Expected"
 MISSING_STATUS = "0006:020b DIMSE: Command Parse Failed: Element: (0000,0900) Status"
-
-#: A-ASSOCIATE-RJ reasons DCMTK knows, as (source << 8) | reason (ASC_REASON_*)
-_KNOWN_REASONS = frozenset({0x0101, 0x0102, 0x0103, 0x0107, 0x0201, 0x0202, 0x0301, 0x0302})
-
-
-def _is_unexpected(received: Any) -> bool:
-    """A known PDU that is neither A-ASSOCIATE-AC/RJ nor A-ABORT (DCMTK: rc 66)."""
-    from pynetdicom import pdu
-
-    unexpected = (pdu.A_ASSOCIATE_RQ, pdu.P_DATA_TF, pdu.A_RELEASE_RQ, pdu.A_RELEASE_RP)
-    return isinstance(received, unexpected)
-
-
-_INVALID_RJ = "Received invalid A-ASSOCIATE-RJ reject %s 0x%04x, using default."
-
-
-def _normalise_rejection(received: Any) -> tuple[int, int, int]:
-    """DCMTK's reading of an A-ASSOCIATE-RJ: invalid fields get its defaults.
-
-    DCMTK 3.6.7 logs ``E: Received invalid A-ASSOCIATE-RJ reject result/source/
-    reason 0x....`` and uses Rejected Permanent / Service User / No Reason
-    (0x0101, whatever the source).  pynetdicom would raise on such values in its
-    reactor thread (traceback, then a 30 s ACSE timeout), so the PDU is
-    corrected in place before pynetdicom converts it.  Returns (result, source,
-    reason code).
-    """
-    result, source = received.result or 0, received.source or 0
-    reason = received.reason_diagnostic or 0
-    code = (source << 8) | reason
-    if result not in (1, 2):
-        logger.error(_INVALID_RJ, "result", result)
-        result = 1
-    if source not in (1, 2, 3):
-        logger.error(_INVALID_RJ, "source", source)
-        source = 1
-    if code not in _KNOWN_REASONS:
-        logger.error(_INVALID_RJ, "reason", code)
-        code = 0x0101
-    received.result, received.source = result, source
-    received.reason_diagnostic = code & 0xFF if code >> 8 == source else 1
-    return result, source, code
 
 
 @dataclass
@@ -327,10 +291,14 @@ class MoveAssociation:
                 isinstance(item, PresentationContextItemAC) and item.result == 0
                 for item in received.variable_items
             )
-        elif not self._ac_received and self._rejection is None and _is_unexpected(received):
+        elif (
+            not self._ac_received
+            and self._rejection is None
+            and transport.is_unexpected_answer(received)
+        ):
             self._unexpected_answer = True
         elif isinstance(received, pdu.A_ASSOCIATE_RJ):
-            self._rejection = _normalise_rejection(received)
+            self._rejection = transport.normalise_rejection(received)
         elif isinstance(received, pdu.P_DATA_TF):
             self._check_pdvs(event.assoc, received)
         elif isinstance(received, pdu.A_ABORT_RQ):

@@ -4,7 +4,13 @@ Owns the process-wide pynetdicom settings the SCU relies on (its loggers kept ou
 of our output, DCMTK's lenient AE-title rules via the documented
 ``_config.VALIDATORS`` hook), the ``-i4/-i6/-i0`` address resolution and the
 capture of pynetdicom's connect error text for DCMTK's ``TCP Initialization
-Error`` line.  No association logic.
+Error`` line, the guards of the main association against a broken Move SCP
+(:func:`guard_association`: unknown PDU types, PDUs cut short, stalled or above
+``-pdu``, messages that make pynetdicom's state machine raise: reported instead
+of a traceback or a response loop waiting for ever) and DCMTK's reading of odd
+answers to the association request (:func:`normalise_rejection`,
+:func:`is_unexpected_answer`).  No association logic: the SCU decides what a
+reported cause means.
 """
 
 from __future__ import annotations
@@ -227,3 +233,69 @@ def _guarded_action(dul: Any, action: Callable[[str], Any], fail: Callable[[str]
             return None
 
     return do_action
+
+
+# --------------------------------------------------------------------------- association answers
+
+
+#: A-ASSOCIATE-RJ reasons DCMTK knows, as (source << 8) | reason (ASC_REASON_*)
+_KNOWN_REASONS = frozenset({0x0101, 0x0102, 0x0103, 0x0107, 0x0201, 0x0202, 0x0301, 0x0302})
+
+
+def is_unexpected_answer(received: Any) -> bool:
+    """A known PDU that is neither A-ASSOCIATE-AC/RJ nor A-ABORT (DCMTK: rc 66).
+
+    Parameters
+    ----------
+    received : pynetdicom.pdu.PDU
+        A PDU received while our association request is unanswered.
+
+    Returns
+    -------
+    bool
+        True for A-ASSOCIATE-RQ, P-DATA-TF, A-RELEASE-RQ and A-RELEASE-RP.
+    """
+    from pynetdicom import pdu
+
+    unexpected = (pdu.A_ASSOCIATE_RQ, pdu.P_DATA_TF, pdu.A_RELEASE_RQ, pdu.A_RELEASE_RP)
+    return isinstance(received, unexpected)
+
+
+_INVALID_RJ = "Received invalid A-ASSOCIATE-RJ reject %s 0x%04x, using default."
+
+
+def normalise_rejection(received: Any) -> tuple[int, int, int]:
+    """DCMTK's reading of an A-ASSOCIATE-RJ: invalid fields get its defaults.
+
+    DCMTK 3.6.7 logs ``E: Received invalid A-ASSOCIATE-RJ reject result/source/
+    reason 0x....`` and uses Rejected Permanent / Service User / No Reason
+    (0x0101, whatever the source).  pynetdicom would raise on such values in its
+    reactor thread (traceback, then a 30 s ACSE timeout), so the PDU is
+    corrected in place before pynetdicom converts it (call it from the
+    ``EVT_PDU_RECV`` handler).
+
+    Parameters
+    ----------
+    received : pynetdicom.pdu.A_ASSOCIATE_RJ
+        The PDU as decoded.
+
+    Returns
+    -------
+    tuple of int
+        (result, source, reason code ``(source << 8) | reason``) as DCMTK prints them.
+    """
+    result, source = received.result or 0, received.source or 0
+    reason = received.reason_diagnostic or 0
+    code = (source << 8) | reason
+    if result not in (1, 2):
+        logger.error(_INVALID_RJ, "result", result)
+        result = 1
+    if source not in (1, 2, 3):
+        logger.error(_INVALID_RJ, "source", source)
+        source = 1
+    if code not in _KNOWN_REASONS:
+        logger.error(_INVALID_RJ, "reason", code)
+        code = 0x0101
+    received.result, received.source = result, source
+    received.reason_diagnostic = code & 0xFF if code >> 8 == source else 1
+    return result, source, code
