@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import socket
 import subprocess
+import time
 from collections.abc import Callable
 
 import pytest
@@ -153,6 +154,11 @@ def slow_to_release(ctx: MoveContext) -> None:
 
 def closing(ctx: MoveContext) -> None:
     ctx.pending(1, 0)
+    # pending() only queues the PDU for the fake's DUL thread: let it go out first
+    deadline = time.monotonic() + 5
+    while not ctx.assoc.dul.to_provider_queue.empty() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.05)
     sock = ctx.assoc.dul.socket.socket
     sock.shutdown(socket.SHUT_RDWR)
     sock.close()
@@ -177,7 +183,10 @@ def pending_detail(ctx: MoveContext) -> None:
 def cancellable(ctx: MoveContext) -> None:
     for k in range(1, 5):
         ctx.pending(4 - k, k)
-        ctx.wait(0.1)
+        # give the C-CANCEL (sent right after the n-th pending) time to arrive, even under load
+        deadline = time.monotonic() + 1.0
+        while not ctx.cancelled and time.monotonic() < deadline:
+            time.sleep(0.01)
         if ctx.cancelled:
             ctx.respond(0xFE00, remaining=4 - k, completed=k, failed=0, warning=0)
             return
