@@ -52,8 +52,9 @@ def test_scp_associations_use_the_fast_classes(tmp_path: Path) -> None:
         assoc = _requestor(scp.port)
         try:
             (ours,) = scp.active_associations()
-            names = {type(ours).__name__, type(ours.dul).__name__, type(ours.dul.socket).__name__}
-            assert names == {"FastAssociation", "FastDUL", "FastSocket"}
+            parts = (ours, ours.dul, ours.dul.socket, ours.dimse)
+            names = {type(part).__name__ for part in parts}
+            assert names == {"FastAssociation", "FastDUL", "FastSocket", "FastDIMSE"}
             status = assoc.send_c_echo()  # type: ignore[attr-defined]
             assert status.Status == 0
         finally:
