@@ -15,8 +15,8 @@ instead of polling:
   timer checks);
 * ``FastAssociation``: waits on the DIMSE message queue's condition instead
   of sleeping 1 ms per turn;
-* ``FastDIMSE``: sends a plain C-STORE response encoded by
-  :mod:`movescu.net.storeresponse` (pynetdicom builds a pydicom data set);
+* ``FastDIMSE`` (:mod:`movescu.net.fastdimse`): C-STORE commands decoded and
+  encoded without pydicom;
 * the data fast path (opt-in, ``FastDUL.data_observer``): a P-DATA-TF PDU
   that only carries non-last data fragments of the C-STORE data set being
   spooled (state Sta6, where pynetdicom's DT-2 would only hand the fragments
@@ -45,6 +45,8 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
+from movescu.net.fastdimse import fast_dimse_class
+
 if TYPE_CHECKING:
     from pynetdicom.association import Association
     from pynetdicom.transport import AssociationSocket
@@ -67,7 +69,7 @@ def make_fast(assoc: Association) -> None:
     """
     classes = _classes()
     assoc.__class__ = classes["association"]
-    assoc.dimse.__class__ = classes["dimse"]
+    assoc.dimse.__class__ = fast_dimse_class()
     dul = assoc.dul
     dul.__class__ = classes["dul"]
     dul._wake_r, dul._wake_w = os.pipe()  # type: ignore[attr-defined]
@@ -93,7 +95,6 @@ def request_handler_class() -> type[Any]:
 def _classes() -> dict[str, type[Any]]:
     """Build the subclasses on first use (pynetdicom is imported only by the network stage)."""
     from pynetdicom.association import Association
-    from pynetdicom.dimse import DIMSEServiceProvider
     from pynetdicom.dul import DULServiceProvider
     from pynetdicom.transport import AssociationSocket, RequestHandler
     from pynetdicom.utils import make_target
@@ -415,25 +416,6 @@ def _classes() -> dict[str, type[Any]]:
                     self.kill()
                     return
 
-    class FastDIMSE(DIMSEServiceProvider):
-        """Sends plain C-STORE responses without pydicom (net/storeresponse.py)."""
-
-        def send_msg(self, primitive: Any, context_id: int) -> None:
-            from pynetdicom import evt
-            from pynetdicom.pdu_primitives import P_DATA
-
-            from movescu.net.storeresponse import plain_store_response
-
-            command = None
-            if not self.assoc.get_handlers(evt.EVT_DIMSE_SENT):
-                command = plain_store_response(primitive, self.maximum_pdu_size or 0)
-            if command is None:
-                super().send_msg(primitive, context_id)
-                return
-            pdata = P_DATA()
-            pdata.presentation_data_value_list.append((context_id, b"\x03" + command))
-            self.dul.send_pdu(pdata)
-
     class FastRequestHandler(RequestHandler):
         """Creates associations that use the classes above."""
 
@@ -446,6 +428,5 @@ def _classes() -> dict[str, type[Any]]:
         "socket": FastSocket,
         "dul": FastDUL,
         "association": FastAssociation,
-        "dimse": FastDIMSE,
         "handler": FastRequestHandler,
     }
