@@ -298,6 +298,8 @@ class ProgressDisplay:
     def _hook_handlers(self) -> None:
         """Clear the line before every log record is written and redraw it after."""
         for handler in _movescu_handlers():
+            if not _writes_to(handler, self.stream):
+                continue  # a log file (-lc) or another device: nothing to clear there
             saved = handler.__dict__.get("emit")
             original = handler.emit
 
@@ -333,6 +335,19 @@ class _StdoutGuard:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+
+def _writes_to(handler: logging.Handler, stream: TextIO) -> bool:
+    """Does ``handler`` write where the display is drawn (the same stream or terminal)?"""
+    target = getattr(handler, "stream", None)
+    if target is None:
+        return False
+    if target is stream:
+        return True
+    try:
+        return os.path.samestat(os.fstat(target.fileno()), os.fstat(stream.fileno()))
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _movescu_handlers() -> list[logging.Handler]:

@@ -66,6 +66,8 @@ def run_main_fixture(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Runner]:
     runner = Runner(capsys)
+    # main() names the program after argv[0]; under the `pytest` script that is its path
+    monkeypatch.setattr(__import__("sys"), "argv", ["movescu"])
     retrieve = types.ModuleType("movescu.retrieve")
     retrieve.run = runner.fake_run  # type: ignore[attr-defined]
     query = types.ModuleType("movescu.query")

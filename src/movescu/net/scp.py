@@ -336,7 +336,7 @@ class StorageSCP:
             # Closed before an A-ASSOCIATE-RQ arrived (garbage, a port scan):
             # pynetdicom's acceptor would wait -ta seconds for one, holding one
             # of the 64 association slots; None is its "timed out" and ends it now.
-            assoc.dul.to_user_queue.put(None)  # type: ignore[arg-type]
+            assoc.dul.to_user_queue.put(None)
         self._forget(assoc, getattr(assoc.dul, "ident", None))
 
     def _forget(self, assoc: Association, dul_ident: int | None) -> None:
