@@ -70,14 +70,41 @@ def make_fast(assoc: Association) -> None:
     classes = _classes()
     assoc.__class__ = classes["association"]
     assoc.dimse.__class__ = fast_dimse_class()
+    # the reactor waits on the DIMSE queue: a send_* that pauses it must wake it
+    assoc._reactor_checkpoint = _Checkpoint(assoc.dimse.msg_queue)
     dul = assoc.dul
     dul.__class__ = classes["dul"]
     dul._wake_r, dul._wake_w = os.pipe()  # type: ignore[attr-defined]
     os.set_blocking(dul._wake_w, False)  # type: ignore[attr-defined]
     dul._wake_lock = threading.Lock()  # type: ignore[attr-defined]
     if dul.socket is not None:
-        dul.socket.__class__ = classes["socket"]
-        dul.socket._init_buffer()  # type: ignore[attr-defined]
+        make_fast_socket(dul.socket)
+
+
+def make_fast_socket(sock: AssociationSocket) -> None:
+    """Switch a pynetdicom ``AssociationSocket`` to the buffered ``FastSocket``.
+
+    Parameters
+    ----------
+    sock : AssociationSocket
+        Not yet read from (the requestor's may not be connected yet).
+    """
+    sock.__class__ = _classes()["socket"]
+    sock._init_buffer()  # type: ignore[attr-defined]
+
+
+class _Checkpoint(threading.Event):
+    """pynetdicom's reactor checkpoint; ``clear`` (pause) wakes a reactor waiting on ``queue``."""
+
+    def __init__(self, messages: queue.Queue[Any]) -> None:
+        super().__init__()
+        self._messages = messages
+        self.set()
+
+    def clear(self) -> None:
+        super().clear()
+        with self._messages.not_empty:
+            self._messages.not_empty.notify_all()
 
 
 def request_handler_class() -> type[Any]:
@@ -364,8 +391,24 @@ def _classes() -> dict[str, type[Any]]:
         def _wait_for_message(self) -> None:
             messages = self.dimse.msg_queue
             with messages.not_empty:
-                if not messages._qsize():
+                # a cleared checkpoint (send_*, release) notifies under this lock
+                if not messages._qsize() and self._reactor_checkpoint.is_set():
                     messages.not_empty.wait(IDLE_WAIT)
+
+        def _pass_checkpoint(self) -> None:
+            """Stop while a ``send_*`` method owns the DIMSE queue (pynetdicom's pause).
+
+            pynetdicom's sender clears the checkpoint and goes on once
+            ``_is_paused`` is true; right after a checkpoint was set again that
+            flag is still true from the last pause, so a reactor that was woken
+            re-checks the checkpoint before it touches the queue.
+            """
+            while True:
+                self._is_paused = True
+                self._reactor_checkpoint.wait()
+                self._is_paused = False
+                if self._reactor_checkpoint.is_set():
+                    return
 
         def _run_reactor(self) -> None:
             """pynetdicom's ``_run_reactor`` with the 1 ms sleep replaced by a wait."""
@@ -376,13 +419,17 @@ def _classes() -> dict[str, type[Any]]:
             while not self._kill:
                 self._wait_for_message()
                 # pynetdicom lets the acceptor pause its reactor (send_* from a handler)
-                self._is_paused = True
-                self._reactor_checkpoint.wait()
-                self._is_paused = False
+                self._pass_checkpoint()
                 context_id, msg = self.dimse.get_msg(block=False)
                 if msg and context_id is not None:
                     self._serve_request(msg, context_id)
-                if self.is_established and self.acse.is_release_requested():
+                # abort() sets _sent_abort before it restarts the reactor: an
+                # A-RELEASE-RP after our A-ABORT would be an invalid event (Sta13)
+                if (
+                    self.is_established
+                    and not self._sent_abort
+                    and self.acse.is_release_requested()
+                ):
                     self.acse.send_release(is_response=True)
                     LOGGER.info("Association Released")
                     self.is_released = True

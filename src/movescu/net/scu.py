@@ -7,7 +7,8 @@ responses, ``--cancel``, ``-pi``/``-pr``, message-ID checks, DIMSE failures) and
 when the lines of :mod:`movescu.net.movelog` are logged.  It does not decide
 exit codes (the caller does, from :class:`MoveOutcome`), does not read query
 files and does not store anything.  pynetdicom is used through
-``AE.associate``, ``send_c_move``, ``send_c_cancel`` and event handlers.
+``AE.associate`` (of :mod:`movescu.net.fastrequestor`'s AE), ``send_c_move``,
+``send_c_cancel`` and event handlers.
 
 Threads: responses are logged (and ``--cancel`` sent) by the ``EVT_DIMSE_RECV``
 handler in pynetdicom's reactor thread the moment they arrive, like DCMTK's
@@ -132,7 +133,9 @@ class MoveAssociation:
         NoPresentationContextError
             No proposed context was accepted (rc 66).
         """
-        from pynetdicom import AE, evt
+        from pynetdicom import evt
+
+        from movescu.net.fastrequestor import requestor_ae_class
 
         transport.silence_pynetdicom()
         transport.relax_ae_title_validation()
@@ -145,7 +148,8 @@ class MoveAssociation:
                 logger.error(text)
                 raise AssociationError(f"Association Request Failed:\n0006:030c {text}")
         try:
-            ae = AE(ae_title=self.calling)
+            # pynetdicom's AE, with the event-driven reactors of net/fastpath.py
+            ae = requestor_ae_class()(ae_title=self.calling)
             ae.implementation_class_uid = IMPLEMENTATION_CLASS_UID
             ae.implementation_version_name = IMPLEMENTATION_VERSION_NAME
             ae.maximum_pdu_size = net.max_pdu
@@ -180,7 +184,7 @@ class MoveAssociation:
                     net.port,
                     ae_title=self.called,
                     max_pdu=net.max_pdu,
-                    evt_handlers=handlers,  # type: ignore[arg-type]
+                    evt_handlers=handlers,
                     tls_args=tls.client_tls_args(self.config.tls),
                 )
             except (ValueError, TypeError, OSError) as exc:
