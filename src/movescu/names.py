@@ -100,6 +100,7 @@ _MOVE_STATUS = {
     0xA900: "Error: DataSetDoesNotMatchSOPClass",
     0xFE00: "Cancel: SubOperationsTerminatedDueToCancelIndication",
     0xB000: "Warning: SubOperationsCompleteOneOrMoreFailures",
+    0x0122: "Refused: SOPClassNotSupported",
 }
 
 _DUMP_MOVE_STATUS = {

@@ -3,10 +3,9 @@
 A denied peer must be closed at TCP level before any association negotiation
 (DCMTK closes the socket in DUL_ReceiveAssociationRQ; no A-ASSOCIATE-RJ is sent),
 an allowed one must be served normally, and the tables are re-read for every
-connection.  The first tests wire :func:`movescu.net.access.check_access` into a
-pynetdicom ``ThreadedAssociationServer`` exactly as the Storage SCP should (see
-docs/access-control.md); the last one checks :class:`movescu.net.scp.StorageSCP`
-itself once it accepts access tables.
+connection.  The first tests run the Storage SCP's access-controlled server class
+on a bare pynetdicom AE (see docs/access-control.md); the last one checks
+:class:`movescu.net.scp.StorageSCP` itself.
 """
 
 from __future__ import annotations
@@ -21,34 +20,17 @@ from typing import Any
 
 import pytest
 
-from movescu.net.access import AccessTables, check_access, denial_message
+from movescu.net.access import AccessTables
 
 VERIFICATION = "1.2.840.10008.1.1"
 logger = logging.getLogger("movescu.net.scp")
 
 
 def make_server_class() -> type[Any]:
-    from pynetdicom.transport import ThreadedAssociationServer
+    """The Storage SCP's own access-controlled server class (not a copy of it)."""
+    from movescu.net.scp import _access_controlled_server_class
 
-    class AccessControlledServer(ThreadedAssociationServer):  # type: ignore[misc]
-        """Checks every accepted connection before pynetdicom sees it."""
-
-        def __init__(self, *args: Any, tables: AccessTables, host_lookup: bool, **kw: Any):
-            self.tables = tables
-            self.host_lookup = host_lookup
-            super().__init__(*args, **kw)
-
-        def process_request_thread(self, request: Any, client_address: Any) -> None:
-            decision = check_access(
-                client_address[0], tables=self.tables, host_lookup=self.host_lookup
-            )
-            if not decision.allowed:
-                logger.error(denial_message(decision))
-                self.shutdown_request(request)
-                return
-            super().process_request_thread(request, client_address)
-
-    return AccessControlledServer
+    return _access_controlled_server_class()
 
 
 class Server:

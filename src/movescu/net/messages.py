@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from movescu.names import move_status_text
 from movescu.net import contexts
 
 #: DCMTK's names (``dcmFindNameOfUID``) for the UIDs the SCU mentions.
@@ -54,22 +55,7 @@ def uid_name(uid: str) -> str:
 
 def move_status_short(status: int) -> str:
     """``DU_cmoveStatusString``: the text in ``Received Final Move Response (...)``."""
-    names = {
-        0x0000: "Success",
-        0xFF00: "Pending",
-        0xA701: "Refused: OutOfResourcesNumberOfMatches",
-        0xA702: "Refused: OutOfResourcesSubOperations",
-        0xA801: "Refused: MoveDestinationUnknown",
-        0xA900: "Error: DataSetDoesNotMatchSOPClass",
-        0xFE00: "Cancel: SubOperationsTerminatedDueToCancelIndication",
-        0xB000: "Warning: SubOperationsCompleteOneOrMoreFailures",
-        0x0122: "Refused: SOPClassNotSupported",
-    }
-    if status in names:
-        return names[status]
-    if status & 0xF000 == 0xC000:
-        return "Failed: UnableToProcess"
-    return f"Unknown Status: 0x{status:x}"
+    return move_status_text(status)
 
 
 def move_status_long(status: int) -> str:
