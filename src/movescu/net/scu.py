@@ -11,7 +11,8 @@ files and does not store anything.  pynetdicom is used through
 ``send_c_cancel`` and event handlers.
 
 Threads: responses are logged (and ``--cancel`` sent) by the ``EVT_DIMSE_RECV``
-handler in pynetdicom's reactor thread the moment they arrive, like DCMTK's
+handler (of :class:`movescu.net.moveresponses.ResponseWatcher`, the base class)
+in pynetdicom's reactor thread the moment they arrive, like DCMTK's
 move callback; the caller's thread consumes ``send_c_move``'s generator and
 decides the outcome.  A-ABORT / A-RELEASE-RQ PDUs from the peer are noticed by
 an ``EVT_PDU_RECV`` handler.  A broken Move SCP (garbage, truncated, unknown or
