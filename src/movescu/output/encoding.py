@@ -374,33 +374,24 @@ def _new_uid() -> str:
 def _expand(pieces: list[_Piece]) -> Iterator[Chunk]:
     for piece in pieces:
         if isinstance(piece, _Swapped):
-            region = piece.range
             block = _SWAP_BLOCK - _SWAP_BLOCK % piece.width
-            with open(region.path, "rb") as fh:
-                fh.seek(region.offset)
-                remaining = region.length
-                while remaining > 0:
-                    data = fh.read(min(block, remaining))
-                    if not data:
-                        raise EncodingError("received data vanished")
-                    remaining -= len(data)
-                    yield _swap_bytes(data, piece.width)
+            for data in _blocks(piece.range, block):
+                yield _swap_bytes(data, piece.width)
         else:
             yield piece
+
+
+def _blocks(region: FileRange, size: int) -> Iterator[bytes]:
+    try:
+        yield from region.blocks(size)
+    except OSError as error:
+        raise EncodingError("received data vanished") from error
 
 
 def _read_all(pieces: list[_Piece]) -> Iterator[bytes]:
     for chunk in _expand(pieces):
         if isinstance(chunk, FileRange):
-            with open(chunk.path, "rb") as fh:
-                fh.seek(chunk.offset)
-                remaining = chunk.length
-                while remaining > 0:
-                    data = fh.read(min(_SWAP_BLOCK, remaining))
-                    if not data:
-                        raise EncodingError("received data vanished")
-                    remaining -= len(data)
-                    yield data
+            yield from _blocks(chunk, _SWAP_BLOCK)
         else:
             yield bytes(chunk)
 

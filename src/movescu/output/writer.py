@@ -16,7 +16,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,18 @@ class FileRange:
     path: str
     offset: int
     length: int
+
+    def blocks(self, size: int) -> Iterator[bytes]:
+        """The range's bytes in blocks of at most ``size``; OSError if the file is shorter."""
+        with open(self.path, "rb") as src:
+            src.seek(self.offset)
+            remaining = self.length
+            while remaining > 0:
+                block = src.read(min(size, remaining))
+                if not block:
+                    raise OSError(f"unexpected end of {self.path}")
+                remaining -= len(block)
+                yield block
 
 
 Chunk = bytes | bytearray | memoryview | FileRange
@@ -65,15 +77,8 @@ _FILE_MODE = 0o666 & ~_read_umask()
 
 
 def _copy_range(dst_fd: int, chunk: FileRange) -> None:
-    with open(chunk.path, "rb") as src:
-        src.seek(chunk.offset)
-        remaining = chunk.length
-        while remaining > 0:
-            block = src.read(min(_COPY_BLOCK, remaining))
-            if not block:
-                raise OSError(f"unexpected end of {chunk.path}")
-            _write_all(dst_fd, block)
-            remaining -= len(block)
+    for block in chunk.blocks(_COPY_BLOCK):
+        _write_all(dst_fd, block)
 
 
 def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
