@@ -20,6 +20,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,6 +51,25 @@ def _complete_store(port: int, uid: bytes) -> int | None:
         status = client.store(context, uid, explicit_dataset(CT, uid))
         client.release()
     return status
+
+
+@contextmanager
+def _running(argv_tail: list[str]) -> Iterator[subprocess.Popen[str]]:
+    """``python -m movescu`` in a subprocess, killed at the end if still running."""
+    proc = _start(argv_tail)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def _interrupt(proc: subprocess.Popen[str], signum: int = signal.SIGTERM) -> str:
+    """Send ``signum`` and wait (bounded) for the process to end; its stderr."""
+    proc.send_signal(signum)
+    _, stderr = proc.communicate(timeout=BOUND)
+    return stderr
 
 
 def _start(argv_tail: list[str]) -> subprocess.Popen[str]:
@@ -93,20 +114,14 @@ def test_signal_mid_object_keeps_complete_files_and_removes_partial_ones(
 
     with fake_qr(script, destinations={"MOVESCU": port}) as fake:
         report = tmp_path / "report.json"
-        proc = _start(
+        with _running(
             ["-aet", "MOVESCU", "+P", str(port), "-od", str(out), "127.0.0.1", str(fake.port)]
             + ["-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID=1.2.3", "-S"]
             + ["--report", str(report)]
-        )
-        try:
+        ) as proc:
             assert stalled.wait(BOUND), "the Move SCP never reached the stalled object"
             time.sleep(0.5)  # the partial PDV is read and spooled
-            proc.send_signal(signum)
-            _, stderr = proc.communicate(timeout=BOUND)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+            stderr = _interrupt(proc, signum)
         assert fake.done.wait(BOUND)
         assert _wait_for(lambda: "A_ABORT_RQ" in fake.closing_pdus, 5), fake.closing_pdus
 
@@ -132,16 +147,10 @@ def test_sigterm_ends_a_move_that_stays_pending_forever(tmp_path: Path) -> None:
         ctx.wait(BOUND)
 
     with fake_qr(script) as fake:
-        proc = _start(["-v", "127.0.0.1", str(fake.port), "-k", "PatientID=X"])
-        try:
+        with _running(["-v", "127.0.0.1", str(fake.port), "-k", "PatientID=X"]) as proc:
             assert fake.done.wait(0) or _wait_for(lambda: fake.requests, BOUND)
             time.sleep(1.0)
-            proc.send_signal(signal.SIGTERM)
-            _, stderr = proc.communicate(timeout=BOUND)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+            stderr = _interrupt(proc)
         assert _wait_for(lambda: "A_ABORT_RQ" in fake.closing_pdus, 5), fake.closing_pdus
     assert proc.returncode == 143
     assert "Traceback" not in stderr
@@ -157,22 +166,16 @@ def test_sigterm_while_the_association_request_is_unanswered() -> None:
         server.listen(1)
         server.settimeout(BOUND)
         port = server.getsockname()[1]
-        proc = _start(["-v", "127.0.0.1", str(port), "-k", "PatientID=X"])
-        try:
+        with _running(["-v", "127.0.0.1", str(port), "-k", "PatientID=X"]) as proc:
             conn, _ = server.accept()
             with conn:
                 conn.settimeout(BOUND)
                 assert conn.recv(1) == b"\x01"  # the A-ASSOCIATE-RQ arrived
-                proc.send_signal(signal.SIGTERM)
-                _, stderr = proc.communicate(timeout=BOUND)
+                stderr = _interrupt(proc)
                 conn.settimeout(5)
                 rest = b""
                 while chunk := conn.recv(65536):
                     rest += chunk
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
     assert proc.returncode == 143
     assert "Traceback" not in stderr
     assert stderr.splitlines()[-2:] == ["I: Requesting Association", "F: terminated"]
@@ -202,20 +205,14 @@ def test_sigterm_while_waiting_for_a_stalled_sub_association_after_the_final_res
             closed.append(client.wait_closed(BOUND))
 
     with fake_qr(script, destinations={"MOVESCU": port}) as fake:
-        proc = _start(
+        with _running(
             ["-v", "-aet", "MOVESCU", "+P", str(port), "-od", str(out)]
             + ["127.0.0.1", str(fake.port), "-k", "QueryRetrieveLevel=STUDY"]
             + ["-k", "StudyInstanceUID=1.2.3", "-S"]
-        )
-        try:
+        ) as proc:
             assert finished.wait(BOUND)
             time.sleep(1.0)  # the final response is read, the wait has begun
-            proc.send_signal(signal.SIGTERM)
-            _, stderr = proc.communicate(timeout=BOUND)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+            stderr = _interrupt(proc)
         assert fake.done.wait(BOUND)
         assert _wait_for(lambda: "A_ABORT_RQ" in fake.closing_pdus, 5), fake.closing_pdus
     assert proc.returncode == 143
