@@ -163,3 +163,40 @@ def test_help_and_version_import_no_heavy_modules(option: str) -> None:
     )
     assert proc.returncode == 0
     assert proc.stderr == "[]"
+
+
+def test_command_process_runs_pydicom_without_numpy_and_requests() -> None:
+    # the console entry point keeps pydicom from importing its optional numpy and
+    # requests (start-up time, issue 6); a key is still evaluated with pydicom loaded
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from movescu import main as m\n"
+        "m._skip_unused_optional_libraries()\n"
+        "rc = m.main(['-k', 'PatientName=A^B', '--help'], {})\n"
+        "import pydicom.config\n"
+        "loaded = [n for n in m.UNUSED_OPTIONAL_LIBRARIES if sys.modules.get(n) is not None]\n"
+        "sys.stderr.write(repr((loaded, pydicom.config.have_numpy)))\n"
+        "sys.exit(rc)\n"
+    )
+    src = str(Path(__file__).parents[2] / "src")
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "([], False)"
+
+
+def test_api_leaves_optional_libraries_alone() -> None:
+    # only console_main() hides numpy/requests; main() (the API) must not
+    from movescu import main as m
+
+    before = {name: sys.modules.get(name, "absent") for name in m.UNUSED_OPTIONAL_LIBRARIES}
+    m.main(["--version"], {})
+    after = {name: sys.modules.get(name, "absent") for name in m.UNUSED_OPTIONAL_LIBRARIES}
+    assert before == after
