@@ -117,9 +117,10 @@ class RunTracker:
 
     def _on_received(self, event: Any) -> None:
         from movescu.net.movelog import counters
+        from movescu.net.moveresponses import command_of
 
         message = event.message
-        command = message.command_set
+        command = command_of(message)
         if int(command.get("CommandField", 0)) != C_MOVE_RSP:
             return
         msg_id = int(command.get("MessageIDBeingRespondedTo", 0))

@@ -28,7 +28,10 @@ def test_requested_association_uses_the_fast_classes_and_releases(tmp_path: Path
         try:
             parts = (assoc, assoc.dul, assoc.dul.socket, assoc.dimse)
             names = {type(part).__name__ for part in parts}
-            assert names == {"FastAssociation", "FastDUL", "FastSocket", "FastDIMSE"}
+            assert names == {"FastMoveAssociation", "FastDUL", "FastSocket", "FastMoveDIMSE"}
+            # net/movedimse.py's classes extend net/fastpath.py's
+            bases = {type(part).__mro__[1].__name__ for part in (assoc, assoc.dimse)}
+            assert bases == {"FastAssociation", "FastDIMSE"}
             # each send_* pauses and restarts the reactor: many in a row must all answer
             statuses = [int(assoc.send_c_echo().Status) for _ in range(50)]
             assert statuses == [0] * 50

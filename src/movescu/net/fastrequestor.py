@@ -3,9 +3,11 @@
 Owns ``FastRequestorAE``, the application entity :mod:`movescu.net.scu` requests
 its association with: pynetdicom's ``AE`` whose requestor associations are
 switched to :mod:`movescu.net.fastpath`'s classes (socket, DUL, DIMSE,
-association reactor) before anything of them starts.  Without it the DUL
-thread of the main association wakes every millisecond for the whole
-retrieve and takes the GIL from the Storage SCP's threads.
+association reactor) before anything of them starts, and then to
+:mod:`movescu.net.movedimse`'s subclasses of them (C-MOVE responses without
+pydicom).  Without it the DUL thread of the main association wakes every
+millisecond for the whole retrieve and takes the GIL from the Storage SCP's
+threads.
 
 The seam: ``AE.associate`` creates the ``Association``, then asks
 ``AE._create_socket`` for its transport, and only afterwards starts the DUL
@@ -23,6 +25,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from movescu.net.fastpath import make_fast, make_fast_socket
+from movescu.net.movedimse import move_association_class, move_dimse_class
 
 if TYPE_CHECKING:
     from pynetdicom.association import Association
@@ -57,6 +60,9 @@ def _build() -> type[Any]:
             sock = super()._create_socket(assoc, address, tls_args)
             make_fast(assoc)
             make_fast_socket(sock)
+            # clean C-MOVE responses without pydicom (net/movedimse.py)
+            assoc.__class__ = move_association_class(type(assoc))
+            assoc.dimse.__class__ = move_dimse_class(type(assoc.dimse))
             return sock
 
     return FastRequestorAE

@@ -55,6 +55,16 @@ class RawResponse:
     data_set: bytes
 
 
+def command_of(message: Any) -> Any:
+    """A received message's command set: pydicom's, or net/movedimse.py's MoveCommand.
+
+    Both answer ``get(keyword)`` and ``keyword in`` alike; the MoveCommand of a
+    clean C-MOVE-RSP without pydicom's per-element cost.
+    """
+    command = getattr(message, "move_command", None)
+    return message.command_set if command is None else command
+
+
 class ResponseWatcher:
     """State and reactor-thread handlers of the main association's responses.
 
@@ -170,7 +180,7 @@ class ResponseWatcher:
         # snapshot now: the message's data-set buffer does not survive its conversion
         message = event.message
         data = message.data_set.getvalue() if message.data_set is not None else b""
-        raw = RawResponse(message.command_set, data)
+        raw = RawResponse(command_of(message), data)
         try:
             self._report(raw)
         finally:
