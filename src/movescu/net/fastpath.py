@@ -17,13 +17,10 @@ instead of polling:
   of sleeping 1 ms per turn;
 * ``FastDIMSE`` (:mod:`movescu.net.fastdimse`): C-STORE commands decoded and
   encoded without pydicom;
-* the data fast path (opt-in, ``FastDUL.data_observer``): a P-DATA-TF PDU
-  that only carries non-last data fragments of the C-STORE data set being
-  spooled (state Sta6, where pynetdicom's DT-2 would only hand the fragments
-  to the DIMSE decoder, which appends them to the spool file) is appended to
-  the spool file directly, and the observer is told of each fragment in place
-  of ``EVT_PDU_RECV``.  Every other PDU, and the last fragment of each data
-  set, takes pynetdicom's own path.
+* the C-STORE fast path (opt-in, ``FastDUL.store_stream``): in state Sta6 a
+  P-DATA-TF PDU goes to :class:`movescu.net.storestream.StoreStream` first,
+  which receives, stores and answers clean C-STORE requests in this thread
+  and leaves every other PDU to pynetdicom's own path.
 
 They are installed through pynetdicom's documented seam
 ``AE.make_server(..., request_handler=...)``: :func:`request_handler_class`
@@ -41,7 +38,6 @@ import select
 import struct
 import threading
 import time
-from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
@@ -50,6 +46,8 @@ from movescu.net.fastdimse import fast_dimse_class
 if TYPE_CHECKING:
     from pynetdicom.association import Association
     from pynetdicom.transport import AssociationSocket
+
+    from movescu.net.storestream import StoreStream
 
 logger = logging.getLogger(__name__)
 
@@ -226,8 +224,8 @@ def _classes() -> dict[str, type[Any]]:
                 time.sleep(0.001)
             return True
 
-        #: called with ``last`` for each data fragment the fast path consumes; None: off
-        data_observer: Callable[[bool], None] | None = None
+        #: the C-STORE fast path (net/storestream.py), set by the Storage SCP; None: off
+        store_stream: StoreStream | None = None
 
         def _read_pdu_data(self) -> None:
             """pynetdicom's ``_read_pdu_data`` with the data fast path before decoding."""
@@ -264,7 +262,13 @@ def _classes() -> dict[str, type[Any]]:
                 )
                 self.event_queue.put("Evt17")
                 return
-            if pdu_type == 0x04 and self._consume_data_fragments(bytestream):
+            stream = self.store_stream
+            if (
+                pdu_type == 0x04
+                and stream is not None
+                and self.state_machine.current_state == "Sta6"
+                and stream.consume(bytestream)
+            ):
                 return
             try:
                 pdu, event = self._decode_pdu(bytestream)
@@ -275,44 +279,6 @@ def _classes() -> dict[str, type[Any]]:
                 self.event_queue.put("Evt19")
                 return
             self._recv_pdu.put(pdu)
-
-        def _consume_data_fragments(self, pdu: bytearray) -> bool:
-            """Append a P-DATA-TF's data fragments to the spool file, if that is all it is.
-
-            Returns False (nothing done) unless the fast path is on, the state is
-            Sta6, a C-STORE data set is being spooled, and every PDV is a non-last
-            data fragment on that message's presentation context.
-            """
-            observer = self.data_observer
-            if observer is None or self.state_machine.current_state != "Sta6":
-                return False
-            message = self.assoc.dimse.message
-            spool = getattr(message, "_data_set_file", None)
-            if message is None or spool is None:
-                return False
-            context_id = message.context_id
-            items: list[tuple[int, int]] = []
-            pos, end = 6, len(pdu)
-            while pos < end:
-                if pos + 6 > end:
-                    return False
-                (length,) = struct.unpack_from(">L", pdu, pos)
-                if length < 2 or pos + 4 + length > end:
-                    return False
-                if pdu[pos + 4] != context_id or pdu[pos + 5] & 0x03:
-                    return False  # another context, a command or the last fragment
-                items.append((pos + 6, pos + 4 + length))
-                pos += 4 + length
-            if not items:
-                return False
-            view = memoryview(pdu)
-            for start, stop in items:
-                spool.write(view[start:stop])
-                try:
-                    observer(False)
-                except Exception as exc:  # as pynetdicom treats a failing EVT_PDU_RECV handler
-                    logger.debug("data observer failed: %s: %s", type(exc).__name__, exc)
-            return True
 
         def _wait_for_work(self) -> None:
             if getattr(self.socket, "buffered", 0):

@@ -58,9 +58,15 @@ class PduMonitor:
             else:
                 self._data_fragment(last=bool(header & 2))
 
+    def on_command(self, command: bytes) -> None:
+        """A complete command set seen without its PDU (C-STORE fast path, net/storestream.py)."""
+        if not self.aborted:
+            self._command_complete(command)
+
     def on_data_fragment(self, last: bool) -> None:
-        """One data PDV seen without its PDU (the SCP's data fast path, net/fastpath.py)."""
-        self._data_fragment(last)
+        """One data PDV seen without its PDU (the C-STORE fast path, net/storestream.py)."""
+        if not self.aborted:
+            self._data_fragment(last)
 
     def _command_too_long(self) -> None:
         # ours: a command set is a few hundred bytes; a peer that never ends one

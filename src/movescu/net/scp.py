@@ -303,8 +303,10 @@ class StorageSCP:
             assoc = event.assoc
             monitor = PduMonitor(lambda: self.abort_association(assoc))
             self._monitors[id(assoc)] = monitor
-        if hasattr(assoc.dul, "data_observer"):  # net/fastpath.py: data PDVs go to the monitor
-            assoc.dul.data_observer = monitor.on_data_fragment
+        if hasattr(assoc.dul, "store_stream"):  # net/fastpath.py: the C-STORE fast path
+            from movescu.net.storestream import StoreStream
+
+            assoc.dul.store_stream = StoreStream(assoc, monitor)
         install_guards(assoc, self.config.network.max_pdu, self._on_guard_failure)
 
     def _on_guard_failure(self, assoc: Association, condition: list[str]) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import struct
+from dataclasses import dataclass
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -37,8 +38,20 @@ _CLEAN_UID = re.compile(rb"[0-9.]+\0?")
 _CLEAN_AE = re.compile(rb"[!-\[\]-~]+ ?")
 
 
-def store_request_values(command: bytes) -> list[tuple[str, Any]] | None:
-    """(primitive attribute, value) pairs of a clean C-STORE-RQ command set, in tag order.
+@dataclass(frozen=True)
+class StoreRequestFields:
+    """A clean C-STORE-RQ command set, read without pydicom."""
+
+    #: (primitive attribute, value) pairs in tag order
+    values: list[tuple[str, Any]]
+    #: (0000,0100) Command Field; None when absent
+    command_field: int | None
+    #: (0000,0800) Command Data Set Type; None when absent
+    data_set_type: int | None
+
+
+def store_request_fields(command: bytes) -> StoreRequestFields | None:
+    """The fields of a clean C-STORE-RQ command set (see :func:`store_request_values`).
 
     Parameters
     ----------
@@ -47,11 +60,12 @@ def store_request_values(command: bytes) -> list[tuple[str, Any]] | None:
 
     Returns
     -------
-    list or None
+    StoreRequestFields or None
         None when any element is not one of a C-STORE-RQ's, repeats, is out of
-        order or has an unusual value: then pynetdicom's conversion applies.
+        order or has an unusual value.
     """
     values: list[tuple[str, Any]] = []
+    numbers: dict[int, int] = {}
     pos, end, previous = 0, len(command), -1
     while pos < end:
         if pos + 8 > end:
@@ -69,6 +83,7 @@ def store_request_values(command: bytes) -> list[tuple[str, Any]] | None:
             if length != 2:
                 return None
             value: Any = struct.unpack("<H", raw)[0]
+            numbers[element] = value
         elif vr == _UL:
             if length != 4:
                 return None
@@ -83,7 +98,25 @@ def store_request_values(command: bytes) -> list[tuple[str, Any]] | None:
             value = raw.rstrip(b" ").decode("ascii")
         if name is not None:
             values.append((name, value))
-    return values
+    return StoreRequestFields(values, numbers.get(0x0100), numbers.get(0x0800))
+
+
+def store_request_values(command: bytes) -> list[tuple[str, Any]] | None:
+    """(primitive attribute, value) pairs of a clean C-STORE-RQ command set, in tag order.
+
+    Parameters
+    ----------
+    command : bytes
+        The encoded command set (implicit VR little endian).
+
+    Returns
+    -------
+    list or None
+        None when any element is not one of a C-STORE-RQ's, repeats, is out of
+        order or has an unusual value: then pynetdicom's conversion applies.
+    """
+    fields = store_request_fields(command)
+    return None if fields is None else fields.values
 
 
 def store_request_primitive(message: Any) -> Any | None:

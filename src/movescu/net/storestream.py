@@ -1,0 +1,430 @@
+"""C-STORE requests received, stored and answered in the sub-association's DUL thread (issue 6).
+
+pynetdicom's way with one C-STORE: its DUL thread decodes every P-DATA-TF PDU
+and runs the state machine (DT-2); the DIMSE provider decodes the command set
+with pydicom and appends the data fragments to a spool file; the complete
+message goes through a queue to the association's reactor thread, which runs
+the Storage service class and the ``EVT_C_STORE`` handler, then builds the
+response with pydicom and queues it back to the DUL thread, which runs the
+state machine again (DT-1) and sends it.  Thread hand-overs and pydicom's
+per-element work put about a millisecond per object on the path between the
+last byte in and the response out, while the sender waits.
+
+This module owns doing the same for the common, clean case inside the DUL
+thread, when a PDU arrives in state Sta6 (:class:`StoreStream`):
+
+* a PDU holding exactly one PDV, the last (or only) fragment of a clean
+  C-STORE-RQ command set (:func:`movescu.net.storerequest.store_request_fields`)
+  on an accepted context, for a Storage SOP class, with a data set: the
+  request primitive is built and pynetdicom's spool file is opened the way
+  its decoder opens it (the same hooks, the same header);
+* PDUs holding data fragments of that message: appended to the spool file;
+* the last fragment: the ``EVT_C_STORE`` handlers run here, with pynetdicom's
+  rules for their exceptions (0xC211) and statuses, the spool file is closed
+  and removed as pynetdicom does, and a plain C-STORE-RSP is written on the
+  socket (:mod:`movescu.net.storeresponse`); any other status goes through
+  pynetdicom's DIMSE provider;
+* data fragments of a message pynetdicom decodes itself are appended to its
+  spool file (all but the last fragment, which it handles).
+
+The observer (the Storage SCP's :class:`movescu.net.monitor.PduMonitor`) is
+told of the command set and of each data fragment in place of
+``EVT_PDU_RECV``.  Anything else, or a message that stops being clean half-way
+(a PDV on another context, a command fragment, a last fragment followed by
+more PDVs), goes to pynetdicom: a message in progress is first handed over as
+the decoder would have left it (:meth:`StoreStream._hand_over`).  No state
+transition changes: P-DATA in Sta6 keeps Sta6.  The fast path is not used
+while handlers it would bypass are bound (``EVT_DIMSE_RECV``,
+``EVT_DIMSE_SENT``, ``EVT_PDU_SENT``, ``EVT_DATA_RECV``, ``EVT_DATA_SENT``).
+Must not log anything pynetdicom would not, nor decide statuses (the
+handler does).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import struct
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from movescu.net.storerequest import store_request_fields
+from movescu.net.storeresponse import encode_store_response
+
+if TYPE_CHECKING:
+    from pynetdicom.association import Association
+
+logger = logging.getLogger(__name__)
+
+C_STORE_RQ = 0x0001
+NO_DATA_SET = 0x0101
+#: pynetdicom's status when an EVT_C_STORE handler raises
+HANDLER_EXCEPTION_STATUS = 0xC211
+#: PDV items of a P-DATA-TF PDU: (context ID, control header, start, stop) of the fragment
+PdvItem = tuple[int, int, int, int]
+
+
+class StoreObserver(Protocol):
+    """Who is told what arrived (the Storage SCP's PDU monitor)."""
+
+    def on_command(self, command: bytes) -> None:
+        """A complete command set arrived (before anything is done with it)."""
+
+    def on_data_fragment(self, last: bool) -> None:
+        """One data fragment arrived (``last``: the data set's last)."""
+
+
+class _Message:
+    """A C-STORE-RQ being received by the fast path."""
+
+    __slots__ = ("command", "context", "context_id", "request", "spool")
+
+    def __init__(
+        self, context_id: int, context: Any, command: bytes, request: Any, spool: Any
+    ) -> None:
+        self.context_id = context_id
+        self.context = context
+        self.command = command
+        self.request = request
+        self.spool = spool
+
+
+def pdv_items(pdu: bytes | bytearray) -> list[PdvItem] | None:
+    """The PDV items of a whole P-DATA-TF PDU (header included); None if malformed.
+
+    Parameters
+    ----------
+    pdu : bytes or bytearray
+        The PDU, starting with its 6-byte header.
+
+    Returns
+    -------
+    list of (context ID, control header, fragment start, fragment stop) or None
+        None when an item is shorter than 2 bytes or overruns the PDU, or the
+        PDU has no item (pynetdicom then decides).
+    """
+    items: list[PdvItem] = []
+    pos, end = 6, len(pdu)
+    while pos < end:
+        if pos + 6 > end:
+            return None
+        (length,) = struct.unpack_from(">L", pdu, pos)
+        if length < 2 or pos + 4 + length > end:
+            return None
+        items.append((pdu[pos + 4], pdu[pos + 5], pos + 6, pos + 4 + length))
+        pos += 4 + length
+    return items or None
+
+
+def p_data_tf(context_id: int, control: int, fragment: bytes) -> bytes:
+    """A P-DATA-TF PDU with one PDV, as pynetdicom encodes it.
+
+    Parameters
+    ----------
+    context_id : int
+        Presentation context ID.
+    control : int
+        Message control header (0x03: last command fragment).
+    fragment : bytes
+        The fragment.
+
+    Returns
+    -------
+    bytes
+        The whole PDU.
+    """
+    item = struct.pack(">LBB", len(fragment) + 2, context_id, control) + fragment
+    return struct.pack(">BBL", 0x04, 0, len(item)) + item
+
+
+class StoreStream:
+    """The C-STORE fast path of one sub-association (see the module docstring).
+
+    Parameters
+    ----------
+    assoc : Association
+        The acceptor association (its DUL thread calls :meth:`consume`).
+    observer : StoreObserver
+        Told of each command set and data fragment the fast path consumes.
+    """
+
+    #: events whose handlers the fast path would not trigger: bound ones turn it off
+    BYPASSED_EVENTS = (
+        "EVT_DIMSE_RECV",
+        "EVT_DIMSE_SENT",
+        "EVT_PDU_SENT",
+        "EVT_DATA_RECV",
+        "EVT_DATA_SENT",
+    )
+
+    def __init__(self, assoc: Association, observer: StoreObserver) -> None:
+        self.assoc = assoc
+        self.observer = observer
+        self._message: _Message | None = None
+
+    # ------------------------------------------------------------------ receiving
+
+    def consume(self, pdu: bytearray) -> bool:
+        """Handle one received P-DATA-TF PDU in state Sta6, or leave it to pynetdicom.
+
+        Parameters
+        ----------
+        pdu : bytearray
+            The whole PDU, header included.
+
+        Returns
+        -------
+        bool
+            True when the PDU was handled; False: pynetdicom decodes it (any
+            message of ours in progress was handed over first).
+        """
+        items = pdv_items(pdu)
+        message = self._message
+        if message is not None:
+            if items is not None and self._data_only(items, message.context_id):
+                self._append(pdu, items, message)
+                return True
+            self._hand_over()
+            return False
+        if items is None:
+            return False
+        if self.assoc.dimse.message is not None:
+            return self._append_to_pynetdicom(pdu, items)
+        if len(items) == 1 and items[0][1] & 0x03 == 0x03:
+            context_id, _, start, stop = items[0]
+            return self._start(context_id, bytes(pdu[start:stop]))
+        return False
+
+    @staticmethod
+    def _data_only(items: list[PdvItem], context_id: int) -> bool:
+        """Only data fragments on ``context_id``; a last one only at the end."""
+        final = len(items) - 1
+        for index, (item_context, control, _, _) in enumerate(items):
+            if item_context != context_id or control & 0x01:
+                return False
+            if control & 0x02 and index != final:
+                return False
+        return True
+
+    def _append(self, pdu: bytearray, items: list[PdvItem], message: _Message) -> None:
+        view = memoryview(pdu)
+        write = message.spool.write
+        observer = self.observer
+        last = False
+        for _, control, start, stop in items:
+            write(view[start:stop])
+            last = bool(control & 0x02)
+            _notify(observer.on_data_fragment, last)
+        del view
+        if last:
+            self._message = None
+            self._complete(message)
+
+    def _append_to_pynetdicom(self, pdu: bytearray, items: list[PdvItem]) -> bool:
+        """Non-last data fragments of the C-STORE data set pynetdicom is spooling."""
+        message: Any = self.assoc.dimse.message
+        spool = getattr(message, "_data_set_file", None)
+        if spool is None:
+            return False
+        context_id = message.context_id
+        for item_context, control, _, _ in items:
+            if item_context != context_id or control & 0x03:
+                return False  # another context, a command or the last fragment
+        view = memoryview(pdu)
+        for _, _, start, stop in items:
+            spool.write(view[start:stop])
+            _notify(self.observer.on_data_fragment, False)
+        return True
+
+    def _start(self, context_id: int, command: bytes) -> bool:
+        """Take a complete C-STORE-RQ command set, or return False for pynetdicom."""
+        from pynetdicom import _config, evt
+        from pynetdicom.dimse_primitives import C_STORE
+        from pynetdicom.service_class import StorageServiceClass
+        from pynetdicom.sop_class import uid_to_service_class
+
+        fields = store_request_fields(command)
+        if fields is None or fields.command_field != C_STORE_RQ:
+            return False
+        if fields.data_set_type is None or fields.data_set_type == NO_DATA_SET:
+            return False
+        assoc = self.assoc
+        context = assoc._accepted_cx.get(context_id)
+        if context is None or not assoc.is_established or assoc._sent_release:
+            return False
+        if _config.UNRESTRICTED_STORAGE_SERVICE or assoc.acceptor.accepted_common_extended:
+            return False
+        if any(assoc.get_handlers(getattr(evt, name)) for name in self.BYPASSED_EVENTS):
+            return False
+        request = C_STORE()
+        try:
+            for name, value in fields.values:
+                setattr(request, name, value)
+        except (TypeError, ValueError):
+            return False  # pynetdicom's conversion reports it
+        request.DataSet = BytesIO()
+        request._context_id = context_id
+        if not request.is_valid_request:
+            return False
+        if uid_to_service_class(str(request.AffectedSOPClassUID)) is not StorageServiceClass:
+            return False
+        spool = _open_spool(request, context)
+        if spool is None:
+            return False
+        request._dataset_path = Path(spool.name)
+        request._dataset_file = spool
+        self._message = _Message(context_id, context, command, request, spool)
+        _notify(self.observer.on_command, command)
+        return True
+
+    def _hand_over(self) -> None:
+        """Give the message in progress to pynetdicom, as its decoder would have left it."""
+        from pynetdicom.dimse_messages import C_STORE_RQ
+        from pynetdicom.dsutils import decode
+
+        message, self._message = self._message, None
+        if message is None:
+            return
+        pending = C_STORE_RQ()
+        pending.encoded_command_set = BytesIO()
+        pending.encoded_command_set.write(message.command)
+        pending.command_set = decode(pending.encoded_command_set, True, True)
+        pending.context_id = message.context_id
+        pending._data_set_file = message.spool
+        pending._data_set_path = Path(message.spool.name)
+        self.assoc.dimse.message = pending
+
+    # ------------------------------------------------------------------ answering
+
+    def _complete(self, message: _Message) -> None:
+        """The data set is in: run the handlers and answer, as pynetdicom's service would."""
+        from pynetdicom import evt
+        from pynetdicom.association import LOGGER as ASSOC_LOGGER
+        from pynetdicom.service_class import LOGGER as SERVICE_LOGGER
+
+        spool = message.spool
+        spool.flush()
+        request = message.request
+        assoc = self.assoc
+        if assoc._sent_release:
+            ASSOC_LOGGER.warning("C-STORE message received during association release, ignoring")
+            return
+        assoc.dimse.cancel_req = {}
+        status: Any = None
+        failed = False
+        # as pynetdicom's service classes: a handler's abort() must not wait for us
+        assoc.abort = assoc._abort_nonblocking  # type: ignore[method-assign]
+        try:
+            status = evt.trigger(
+                assoc,
+                evt.EVT_C_STORE,
+                {"request": request, "context": message.context.as_tuple},
+            )
+        except Exception as exc:  # pynetdicom's attempt(): logged, answered with 0xC211
+            SERVICE_LOGGER.error("Exception in handler bound to 'evt.EVT_C_STORE'")
+            SERVICE_LOGGER.exception(exc)
+            failed = True
+        finally:
+            assoc.abort = assoc._abort_blocking  # type: ignore[method-assign]
+            spool.close()
+            try:
+                os.unlink(spool.name)  # pynetdicom removes its spool file (if still there)
+            except OSError:
+                pass
+        if failed:
+            self._respond(message, HANDLER_EXCEPTION_STATUS)
+            return
+        if not assoc.is_established:
+            return  # the handler aborted or released: no answer
+        if type(status) is int and self._known_status(status):
+            self._respond(message, status)
+            return
+        self._respond_through_pynetdicom(message, status)
+
+    @staticmethod
+    def _known_status(status: int) -> bool:
+        from pynetdicom.service_class import StorageServiceClass
+
+        return 0 <= status <= 0xFFFF and status in StorageServiceClass.statuses
+
+    def _respond(self, message: _Message, status: int) -> None:
+        """Write a plain C-STORE-RSP on the socket (pynetdicom's DT-1 in Sta6)."""
+        request = message.request
+        dimse = self.assoc.dimse
+        dul = self.assoc.dul
+        command = encode_store_response(
+            int(request.MessageID),
+            str(request.AffectedSOPClassUID),
+            str(request.AffectedSOPInstanceUID),
+            status,
+        )
+        pdu = p_data_tf(message.context_id, 0x03, command)
+        max_pdu = dimse.maximum_pdu_size or 0
+        sock = dul.socket
+        if (max_pdu and len(pdu) > max_pdu) or sock is None:
+            self._respond_through_pynetdicom(message, status)
+            return
+        if dul.state_machine.current_state != "Sta6":
+            self._respond_through_pynetdicom(message, status)
+            return
+        sock.send(pdu)
+
+    def _respond_through_pynetdicom(self, message: _Message, status: Any) -> None:
+        """Any other status (or a response that does not fit one PDU): pynetdicom's way."""
+        from pynetdicom.dimse_primitives import C_STORE
+        from pynetdicom.service_class import StorageServiceClass
+
+        request = message.request
+        response = C_STORE()
+        response.MessageID = request.MessageID
+        response.MessageIDBeingRespondedTo = request.MessageID
+        response.AffectedSOPInstanceUID = request.AffectedSOPInstanceUID
+        response.AffectedSOPClassUID = request.AffectedSOPClassUID
+        response = StorageServiceClass(self.assoc).validate_status(status, response)
+        self.assoc.dimse.send_msg(response, message.context_id)
+
+
+def _open_spool(request: Any, context: Any) -> Any | None:
+    """pynetdicom's spool file for ``request``, opened the way its decoder opens it.
+
+    Through the same module names (``NamedTemporaryFile``, ``create_file_meta``,
+    ``write_file_meta_info`` of ``pynetdicom.dimse_messages``), so the Storage
+    SCP's hooks apply.  None (nothing left behind) when that fails: pynetdicom
+    then fails the same way on its own path.
+    """
+    from pynetdicom import dimse_messages as _messages
+
+    # the Storage SCP replaces these module names (net/scp.py, net/spoolmeta.py)
+    dimse_messages: Any = _messages
+    try:
+        spool = dimse_messages.NamedTemporaryFile(delete=False, mode="wb", suffix=".dcm")
+    except OSError:
+        return None
+    try:
+        spool.write(b"\x00" * 128)
+        spool.write(b"DICM")
+        dimse_messages.write_file_meta_info(
+            spool,
+            dimse_messages.create_file_meta(
+                sop_class_uid=request.AffectedSOPClassUID,
+                sop_instance_uid=request.AffectedSOPInstanceUID,
+                transfer_syntax=context.transfer_syntax[0],
+            ),
+        )
+    except Exception:  # noqa: BLE001 - pynetdicom's own path reports it
+        spool.close()
+        try:
+            os.unlink(spool.name)
+        except OSError:
+            pass
+        return None
+    return spool
+
+
+def _notify(callback: Any, argument: Any) -> None:
+    """Call an observer method; a failing observer is logged, as a failing event handler."""
+    try:
+        callback(argument)
+    except Exception as exc:  # as pynetdicom treats a failing EVT_PDU_RECV handler
+        logger.debug("store observer failed: %s: %s", type(exc).__name__, exc)
