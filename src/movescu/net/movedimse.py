@@ -27,7 +27,7 @@ from functools import cache
 from io import BytesIO
 from typing import Any, cast
 
-from movescu.net.movecommand import MoveCommand, read_move_command
+from movescu.net.movecommand import MoveCommand, move_primitive, read_move_command
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +136,9 @@ def _message(command: MoveCommand, context_id: int, encoded: bytes) -> Any:
 
 
 def _dimse_class(base: type[Any]) -> type[Any]:
+    from pynetdicom import evt
+    from pynetdicom.dimse import LOGGER
+
     class FastMoveDIMSE(base):  # type: ignore[misc]
         """The main association's DIMSE provider: clean C-MOVE-RSPs without pydicom."""
 
@@ -149,11 +152,6 @@ def _dimse_class(base: type[Any]) -> type[Any]:
 
         def _receive_move_response(self, command: MoveCommand, context_id: int) -> None:
             """pynetdicom's steps for a complete message, with our conversion."""
-            from pynetdicom import evt
-            from pynetdicom.dimse import LOGGER
-
-            from movescu.net.movecommand import move_primitive
-
             message = _message(command, context_id, command.encoded)
             self.message = message
             evt.trigger(self.assoc, evt.EVT_DIMSE_RECV, {"message": message})
@@ -175,12 +173,12 @@ def _dimse_class(base: type[Any]) -> type[Any]:
 
 
 def _association_class(base: type[Any]) -> type[Any]:
+    from pynetdicom.dimse_primitives import C_MOVE
+
     class FastMoveAssociation(base):  # type: ignore[misc]
         """The main association: Pending C-MOVE responses without a pydicom status."""
 
         def _wrap_get_move_responses(self, transfer_syntax: Any) -> Iterator[tuple[Any, Any]]:
-            from pynetdicom.dimse_primitives import C_MOVE
-
             messages = self.dimse.msg_queue
             while True:
                 item = self.dimse.get_msg(block=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from movescu.config import Config, PendingDatasetHandling
@@ -45,6 +46,8 @@ class MoveState:
     pending: int = 0
     #: final response seen or the move failed: later messages are not reported
     done: bool = False
+    #: the association's accepted presentation context IDs (known at the first PDU)
+    accepted_ids: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,13 @@ def command_of(message: Any) -> Any:
     """
     command = getattr(message, "move_command", None)
     return message.command_set if command is None else command
+
+
+@cache
+def _p_data_tf() -> type[Any]:
+    from pynetdicom.pdu import P_DATA_TF
+
+    return P_DATA_TF
 
 
 class ResponseWatcher:
@@ -128,10 +138,14 @@ class ResponseWatcher:
             self.assoc.dimse.msg_queue.put((None, None))
 
     def _on_pdu_received(self, event: Any) -> None:
+        received = event.pdu
+        if self._ac_received and type(received) is _p_data_tf():
+            # the branches below in short for the common case: a response PDU
+            self._check_pdvs(event.assoc, received)
+            return
         from pynetdicom import pdu
         from pynetdicom.pdu_items import PresentationContextItemAC
 
-        received = event.pdu
         if isinstance(received, pdu.A_ASSOCIATE_AC):
             self._ac_received = True
             self._ac_accepts_any = any(
@@ -159,9 +173,15 @@ class ResponseWatcher:
 
     def _check_pdvs(self, assoc: Any, received: Any) -> None:
         """DCMTK's checks of a response PDV pynetdicom does not make (reactor thread)."""
-        if self._state is None or self._state.done:
+        state = self._state
+        if state is None or state.done:
             return
-        accepted = {cx.context_id for cx in assoc.accepted_contexts}
+        accepted = state.accepted_ids
+        if accepted is None:
+            # negotiated once: the same for every PDU of the move
+            accepted = state.accepted_ids = frozenset(
+                cx.context_id for cx in assoc.accepted_contexts
+            )
         in_message = assoc.dimse.message is not None
         for item in received.presentation_data_value_items:
             condition = None
