@@ -194,8 +194,8 @@ def _association_class(base: type[Any]) -> type[Any]:
                 # anything else: put it back first in line and let pynetdicom's
                 # generator handle it and all that follows
                 with messages.mutex:
+                    # (get() left unfinished_tasks counting it: not counted again)
                     messages.queue.appendleft(item)
-                    messages.unfinished_tasks += 1
                     messages.not_empty.notify()
                 parent = cast(Any, super())
                 yield from parent._wrap_get_move_responses(transfer_syntax)
