@@ -312,3 +312,49 @@ def test_failing_observer_does_not_stop_the_store(
     statuses, _, files = _run(tmp_path, "out", clean)
     assert statuses == [0, 0]
     assert len(files) == 2
+
+
+class _Buffered:
+    """A receive buffer like FastSocket's."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = bytearray(data)
+        self.start = 0
+
+    def buffered_view(self) -> memoryview:
+        return memoryview(self.data)[self.start :]
+
+    def skip(self, count: int) -> None:
+        self.start += count
+
+
+def _draining(taken: list[bytes], accept: bool = True) -> StoreStream:
+    stream = StoreStream.__new__(StoreStream)
+    stream.max_pdu = 100
+
+    def consume(pdu: memoryview) -> bool:
+        if accept:
+            taken.append(bytes(pdu))
+        return accept
+
+    stream.consume = consume  # type: ignore[method-assign]
+    return stream
+
+
+def test_drain_takes_whole_p_data_pdus_and_leaves_the_rest() -> None:
+    first, second = _pdu(_pdv(1, 0, b"ab")), _pdu(_pdv(1, 2, b"cd"))
+    release_rq = b"\x05\x00\x00\x00\x00\x04\x00\x00\x00\x00"
+    for rest in (release_rq, _pdu(_pdv(1, 0, b"x" * 200)), _pdu(_pdv(1, 0, b"ef"))[:-1], b""):
+        taken: list[bytes] = []
+        sock = _Buffered(first + second + rest)
+        assert _draining(taken).drain(sock)
+        assert taken == [first, second]
+        assert bytes(sock.buffered_view()) == rest  # other type, over -pdu, incomplete
+
+
+def test_drain_stops_at_a_pdu_the_stream_does_not_take() -> None:
+    taken: list[bytes] = []
+    data = _pdu(_pdv(1, 0, b"ab"))
+    sock = _Buffered(data)
+    assert not _draining(taken, accept=False).drain(sock)
+    assert bytes(sock.buffered_view()) == data

@@ -146,6 +146,14 @@ def _classes() -> dict[str, type[Any]]:
             """Bytes received from the peer and not yet handed to pynetdicom."""
             return self._end - self._start
 
+        def buffered_view(self) -> memoryview:
+            """The received bytes not yet handed out (valid until the next read)."""
+            return memoryview(self._buffer)[self._start : self._end]
+
+        def skip(self, count: int) -> None:
+            """Hand out ``count`` buffered bytes without copying them."""
+            self._start += count
+
         @property
         def ready(self) -> bool:
             if self._end > self._start and self._is_connected:
@@ -232,6 +240,15 @@ def _classes() -> dict[str, type[Any]]:
             from pynetdicom.dul import LOGGER
 
             sock = cast("AssociationSocket", self.socket)
+            stream = self.store_stream
+            if (
+                stream is not None
+                and isinstance(sock, FastSocket)
+                and sock.buffered
+                and self.state_machine.current_state == "Sta6"
+                and stream.drain(sock)
+            ):
+                return  # whole PDUs in the receive buffer were taken without copying
             try:
                 bytestream = sock.recv(6)
             except (OSError, TimeoutError) as exc:
@@ -262,7 +279,6 @@ def _classes() -> dict[str, type[Any]]:
                 )
                 self.event_queue.put("Evt17")
                 return
-            stream = self.store_stream
             if (
                 pdu_type == 0x04
                 and stream is not None

@@ -306,7 +306,7 @@ class StorageSCP:
         if hasattr(assoc.dul, "store_stream"):  # net/fastpath.py: the C-STORE fast path
             from movescu.net.storestream import StoreStream
 
-            assoc.dul.store_stream = StoreStream(assoc, monitor)
+            assoc.dul.store_stream = StoreStream(assoc, monitor, self.config.network.max_pdu)
         install_guards(assoc, self.config.network.max_pdu, self._on_guard_failure)
 
     def _on_guard_failure(self, assoc: Association, condition: list[str]) -> None:

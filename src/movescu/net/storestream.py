@@ -61,6 +61,8 @@ C_STORE_RQ = 0x0001
 NO_DATA_SET = 0x0101
 #: pynetdicom's status when an EVT_C_STORE handler raises
 HANDLER_EXCEPTION_STATUS = 0xC211
+#: a received PDU: read by the DUL, or a view of the socket's receive buffer
+PduBytes = bytearray | memoryview
 #: PDV items of a P-DATA-TF PDU: (context ID, control header, start, stop) of the fragment
 PdvItem = tuple[int, int, int, int]
 
@@ -73,6 +75,17 @@ class StoreObserver(Protocol):
 
     def on_data_fragment(self, last: bool) -> None:
         """One data fragment arrived (``last``: the data set's last)."""
+
+
+class BufferedSocket(Protocol):
+    """The receive-buffer access of ``net.fastpath``'s ``FastSocket``."""
+
+    def buffered_view(self) -> memoryview:
+        """The received bytes not yet handed out."""
+        ...
+
+    def skip(self, count: int) -> None:
+        """Hand out ``count`` buffered bytes without copying them."""
 
 
 class _Message:
@@ -90,7 +103,7 @@ class _Message:
         self.spool = spool
 
 
-def pdv_items(pdu: bytes | bytearray) -> list[PdvItem] | None:
+def pdv_items(pdu: bytes | PduBytes) -> list[PdvItem] | None:
     """The PDV items of a whole P-DATA-TF PDU (header included); None if malformed.
 
     Parameters
@@ -158,20 +171,57 @@ class StoreStream:
         "EVT_DATA_SENT",
     )
 
-    def __init__(self, assoc: Association, observer: StoreObserver) -> None:
+    def __init__(self, assoc: Association, observer: StoreObserver, max_pdu: int = 0) -> None:
         self.assoc = assoc
         self.observer = observer
+        #: our maximum PDU receive length (``-pdu``; 0: none): longer PDUs are the guard's
+        self.max_pdu = max_pdu
         self._message: _Message | None = None
+
+    def drain(self, sock: BufferedSocket) -> bool:
+        """Take the whole P-DATA-TF PDUs waiting in ``sock``'s receive buffer, in place.
+
+        Each is given to :meth:`consume` straight from the buffer (no copy, no
+        read call); the first that is incomplete, of another type, longer
+        than ``-pdu`` (net/guard.py reports it) or not taken stays buffered for
+        the DUL's normal read.
+
+        Parameters
+        ----------
+        sock : BufferedSocket
+            The association's ``FastSocket`` (state Sta6).
+
+        Returns
+        -------
+        bool
+            True when at least one PDU was taken.
+        """
+        taken = False
+        limit = self.max_pdu
+        while True:
+            view = sock.buffered_view()
+            try:
+                if len(view) < 6 or view[0] != 0x04:
+                    return taken
+                (length,) = struct.unpack_from(">L", view, 2)
+                if (limit and length > limit) or len(view) < 6 + length:
+                    return taken
+                if not self.consume(view[: 6 + length]):
+                    return taken
+            finally:
+                view.release()
+            sock.skip(6 + length)
+            taken = True
 
     # ------------------------------------------------------------------ receiving
 
-    def consume(self, pdu: bytearray) -> bool:
+    def consume(self, pdu: PduBytes) -> bool:
         """Handle one received P-DATA-TF PDU in state Sta6, or leave it to pynetdicom.
 
         Parameters
         ----------
-        pdu : bytearray
-            The whole PDU, header included.
+        pdu : bytearray or memoryview
+            The whole PDU, header included (only valid during the call).
 
         Returns
         -------
@@ -207,7 +257,7 @@ class StoreStream:
                 return False
         return True
 
-    def _append(self, pdu: bytearray, items: list[PdvItem], message: _Message) -> None:
+    def _append(self, pdu: PduBytes, items: list[PdvItem], message: _Message) -> None:
         view = memoryview(pdu)
         write = message.spool.write
         observer = self.observer
@@ -221,7 +271,7 @@ class StoreStream:
             self._message = None
             self._complete(message)
 
-    def _append_to_pynetdicom(self, pdu: bytearray, items: list[PdvItem]) -> bool:
+    def _append_to_pynetdicom(self, pdu: PduBytes, items: list[PdvItem]) -> bool:
         """Non-last data fragments of the C-STORE data set pynetdicom is spooling."""
         message: Any = self.assoc.dimse.message
         spool = getattr(message, "_data_set_file", None)
