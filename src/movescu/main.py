@@ -190,4 +190,21 @@ def console_main() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="surrogateescape")
-    sys.exit(main())
+    _exit_now(main())
+
+
+def _exit_now(code: int) -> None:
+    """End the command process with ``code`` once its output is flushed.
+
+    Skips the interpreter's teardown (about 30 ms with pydicom and pynetdicom
+    loaded; DCMTK's movescu exits at once): by now every association is
+    closed, every file written and renamed.  Log handlers (``-lc`` files) are
+    flushed and closed first, as ``logging.shutdown`` does at exit.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed or broken pipe: nothing more to say
+            pass
+    os._exit(code)

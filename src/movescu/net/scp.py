@@ -46,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["ReceiveStats", "ReceivedObject", "StorageSCP"]
 
+#: how often the end-of-move wait looks for open sub-associations (s)
+IDLE_POLL = 0.005
 #: A-ABORT PDU: type 7, length 4, source 0 (service user), reason 0.
 A_ABORT_PDU = b"\x07\x00\x00\x00\x00\x04\x00\x00\x00\x00"
 
@@ -240,7 +242,7 @@ class StorageSCP:
         while self.active_associations():
             if deadline is not None and time.monotonic() >= deadline:
                 return False
-            time.sleep(0.02)
+            time.sleep(IDLE_POLL)
         return True
 
     def active_associations(self) -> list[Association]:
@@ -262,6 +264,7 @@ class StorageSCP:
             self.abort_association(assoc)
         server, self._server = self._server, None
         if server is not None:
+            _wake_serve_forever(server)
             server.shutdown()
         for assoc in list(server.active_associations if server else []):
             assoc.join(timeout=2)
@@ -389,6 +392,18 @@ class StorageSCP:
             size,
         )
         return result.status
+
+
+def _wake_serve_forever(server: Any) -> None:
+    """End the server loop's wait now instead of at its next poll (``stop``).
+
+    A listening socket shut down for reading selects as readable; the loop
+    then finds its shutdown request at once (a failed accept is ignored).
+    """
+    try:
+        server.socket.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 def _accept_any_uid(value: Any) -> tuple[bool, str]:
