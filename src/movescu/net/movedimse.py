@@ -122,13 +122,13 @@ def _message_class() -> type[Any]:
     return FastMoveResponse
 
 
-def _message(command: MoveCommand, context_id: int, encoded: bytes) -> Any:
+def _message(command: MoveCommand, context_id: int) -> Any:
     """The received message as pynetdicom's ``decode_msg`` leaves it (command set lazy)."""
     cls = _message_class()
     message: Any = object.__new__(cls)
     message.move_command = command
     message.context_id = context_id
-    message.encoded_command_set = BytesIO(encoded)
+    message.encoded_command_set = BytesIO(command.encoded)
     message.data_set = BytesIO()
     message._data_set_path = None
     message._data_set_file = None
@@ -152,7 +152,7 @@ def _dimse_class(base: type[Any]) -> type[Any]:
 
         def _receive_move_response(self, command: MoveCommand, context_id: int) -> None:
             """pynetdicom's steps for a complete message, with our conversion."""
-            message = _message(command, context_id, command.encoded)
+            message = _message(command, context_id)
             self.message = message
             evt.trigger(self.assoc, evt.EVT_DIMSE_RECV, {"message": message})
             try:
