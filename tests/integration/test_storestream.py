@@ -358,3 +358,24 @@ def test_drain_stops_at_a_pdu_the_stream_does_not_take() -> None:
     sock = _Buffered(data)
     assert not _draining(taken, accept=False).drain(sock)
     assert bytes(sock.buffered_view()) == data
+
+
+def test_next_spool_file_is_opened_ahead_and_removed_at_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from movescu.net import storestream
+
+    opened: list[str] = []
+    original = storestream._new_spool_file
+
+    def recording() -> object:
+        spool = original()
+        opened.append(spool.name)
+        return spool
+
+    monkeypatch.setattr(storestream, "_new_spool_file", recording)
+    statuses, released, files = _run(tmp_path, "out", clean)
+    assert statuses == [0, 0] and released
+    # the first store opens its own; each store then opens the next one ahead
+    assert len(opened) == 3
+    assert sorted(files) == ["CT.1.2.826.0.5.1", "CT.1.2.826.0.5.2"]  # the spare is gone

@@ -324,6 +324,8 @@ def _classes() -> dict[str, type[Any]]:
                 self._run_reactor_loop()
             finally:
                 self._close_wake()
+                if self.store_stream is not None:
+                    self.store_stream.close()
 
         def _run_reactor_loop(self) -> None:
             from pynetdicom.dul import LOGGER
