@@ -36,8 +36,9 @@ the decoder would have left it (:meth:`StoreStream._hand_over`).  No state
 transition changes: P-DATA in Sta6 keeps Sta6.  The fast path is not used
 while handlers it would bypass are bound (``EVT_DIMSE_RECV``,
 ``EVT_DIMSE_SENT``, ``EVT_PDU_SENT``, ``EVT_DATA_RECV``, ``EVT_DATA_SENT``).
-Must not log anything pynetdicom would not, nor decide statuses (the
-handler does).
+The ``EVT_C_STORE`` handler runs in the DUL thread: it must not call the
+association's ``send_*`` methods (the Storage SCP's never does).  Must not log
+anything pynetdicom would not, nor decide statuses (the handler does).
 """
 
 from __future__ import annotations
