@@ -379,3 +379,23 @@ def test_next_spool_file_is_opened_ahead_and_removed_at_the_end(
     # the first store opens its own; each store then opens the next one ahead
     assert len(opened) == 3
     assert sorted(files) == ["CT.1.2.826.0.5.1", "CT.1.2.826.0.5.2"]  # the spare is gone
+
+
+def test_a_store_longer_than_td_is_still_answered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # -td limits the wait for the peer, not the time we take to store (DCMTK reads
+    # nothing while it writes a file): a slow store must not abort the sub-association
+    import time
+
+    original = StorageSCP._on_store
+
+    def slow(self: StorageSCP, event: object) -> int:
+        time.sleep(1.5)
+        return original(self, event)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(StorageSCP, "_on_store", slow)
+    statuses, released, files = _run(tmp_path, "out", clean, "-td", "1")
+    assert statuses == [0, 0]
+    assert released
+    assert sorted(files) == ["CT.1.2.826.0.5.1", "CT.1.2.826.0.5.2"]

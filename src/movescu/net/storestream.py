@@ -373,6 +373,13 @@ class StoreStream:
         assoc.dimse.cancel_req = {}
         status: Any = None
         failed = False
+        # -td limits waiting for the peer, not storing (DCMTK reads nothing meanwhile):
+        # the idle timer stands still while the handler runs (the reactor thread
+        # checks it all the time), and runs again once we answered
+        idle_timer = getattr(assoc.dul, "_idle_timer", None)
+        if idle_timer is not None:
+            idle_timer.restart()
+            idle_timer.stop()
         # as pynetdicom's service classes: a handler's abort() must not wait for us
         assoc.abort = assoc._abort_nonblocking  # type: ignore[method-assign]
         try:
@@ -392,15 +399,19 @@ class StoreStream:
                 os.unlink(spool.name)  # pynetdicom removes its spool file (if still there)
             except OSError:
                 pass
-        if failed:
-            self._respond(message, HANDLER_EXCEPTION_STATUS)
-            return
-        if not assoc.is_established:
-            return  # the handler aborted or released: no answer
-        if type(status) is int and self._known_status(status):
-            self._respond(message, status)
-        else:
-            self._respond_through_pynetdicom(message, status)
+        try:
+            if failed:
+                self._respond(message, HANDLER_EXCEPTION_STATUS)
+                return
+            if not assoc.is_established:
+                return  # the handler aborted or released: no answer
+            if type(status) is int and self._known_status(status):
+                self._respond(message, status)
+            else:
+                self._respond_through_pynetdicom(message, status)
+        finally:
+            if idle_timer is not None:
+                idle_timer.restart()
         # creating a file costs this machine ~0.4 ms: open the next spool file
         # now, while the sender reads our answer and prepares its next object
         self._spare = _new_spool_file()
