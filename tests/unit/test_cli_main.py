@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -140,11 +141,21 @@ def test_output_directory_checked_after_whole_command_line(run_main: Runner) -> 
     assert result.error == "cannot access file: /nonexistent.dcm"
 
 
+def _run_python(code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter with only our sources on the path."""
+    src = str(Path(__file__).parents[2] / "src")
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"},
+    )
+
+
 @pytest.mark.parametrize("option", ["--help", "--version"])
 def test_help_and_version_import_no_heavy_modules(option: str) -> None:
     # --help/--version must stay fast (< 150 ms): no pydicom, pynetdicom, configargparse
-    import subprocess
-
     code = (
         "import sys\n"
         "from movescu.main import main\n"
@@ -153,14 +164,7 @@ def test_help_and_version_import_no_heavy_modules(option: str) -> None:
         "sys.stderr.write(repr(heavy))\n"
         "sys.exit(rc)\n"
     )
-    src = str(Path(__file__).parents[2] / "src")
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"},
-    )
+    proc = _run_python(code)
     assert proc.returncode == 0
     assert proc.stderr == "[]"
 
@@ -168,8 +172,6 @@ def test_help_and_version_import_no_heavy_modules(option: str) -> None:
 def test_command_process_runs_pydicom_without_numpy_and_requests() -> None:
     # the console entry point keeps pydicom from importing its optional numpy and
     # requests (start-up time, issue 6); a key is still evaluated with pydicom loaded
-    import subprocess
-
     code = (
         "import sys\n"
         "from movescu import main as m\n"
@@ -180,14 +182,7 @@ def test_command_process_runs_pydicom_without_numpy_and_requests() -> None:
         "sys.stderr.write(repr((loaded, pydicom.config.have_numpy)))\n"
         "sys.exit(rc)\n"
     )
-    src = str(Path(__file__).parents[2] / "src")
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"},
-    )
+    proc = _run_python(code)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == "([], False)"
 

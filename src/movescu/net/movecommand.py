@@ -12,7 +12,8 @@ through the primitive's own setters in tag order, as pynetdicom's
 
 Clean means: only the elements a C-MOVE-RSP without status detail carries, in
 ascending order, each once with its exact length, the group length right, a
-UID of 1 to 64 digits and dots, Command Field C-MOVE-RSP, no data set.
+UID of 1 to 64 digits and dots, Command Field C-MOVE-RSP, no data set (the
+element walk is :func:`movescu.net.commandset.read_elements`).
 Anything else returns None and pynetdicom decodes the message itself.  Must
 not receive, send or log anything: :mod:`movescu.net.movedimse` calls it.
 """
@@ -20,11 +21,11 @@ not receive, send or log anything: :mod:`movescu.net.movedimse` calls it.
 from __future__ import annotations
 
 import logging
-import re
-import struct
 from collections.abc import Iterator
 from io import BytesIO
 from typing import Any
+
+from movescu.net.commandset import UI, UL, US, read_elements
 
 logger = logging.getLogger(__name__)
 
@@ -33,20 +34,22 @@ C_MOVE_RSP = 0x8021
 #: Command Data Set Type: no data set
 NO_DATA_SET = 0x0101
 
-_UL, _US, _UI = 4, 2, 0
-#: element of group 0000 -> (keyword, exact length or _UI)
-_ELEMENTS: dict[int, tuple[str, int]] = {
-    0x0000: ("CommandGroupLength", _UL),
-    0x0002: ("AffectedSOPClassUID", _UI),
-    0x0100: ("CommandField", _US),
-    0x0120: ("MessageIDBeingRespondedTo", _US),
-    0x0800: ("CommandDataSetType", _US),
-    0x0900: ("Status", _US),
-    0x1020: ("NumberOfRemainingSuboperations", _US),
-    0x1021: ("NumberOfCompletedSuboperations", _US),
-    0x1022: ("NumberOfFailedSuboperations", _US),
-    0x1023: ("NumberOfWarningSuboperations", _US),
+#: element of group 0000 -> (keyword, VR)
+_ELEMENTS: dict[int, tuple[str, str]] = {
+    0x0000: ("CommandGroupLength", UL),
+    0x0002: ("AffectedSOPClassUID", UI),
+    0x0100: ("CommandField", US),
+    0x0120: ("MessageIDBeingRespondedTo", US),
+    0x0800: ("CommandDataSetType", US),
+    0x0900: ("Status", US),
+    0x1020: ("NumberOfRemainingSuboperations", US),
+    0x1021: ("NumberOfCompletedSuboperations", US),
+    0x1022: ("NumberOfFailedSuboperations", US),
+    0x1023: ("NumberOfWarningSuboperations", US),
 }
+_VRS = {element: vr for element, (_, vr) in _ELEMENTS.items()}
+#: longest UID (PS3.5 9.1)
+_MAX_UID = 64
 #: the C_MOVE primitive's parameters among them (pynetdicom: hasattr(primitive, keyword))
 PRIMITIVE_FIELDS = (
     "AffectedSOPClassUID",
@@ -58,7 +61,6 @@ PRIMITIVE_FIELDS = (
     "NumberOfWarningSuboperations",
 )
 _REQUIRED = ("CommandGroupLength", "CommandField", "MessageIDBeingRespondedTo", "Status")
-_CLEAN_UID = re.compile(rb"[0-9.]{1,64}\0?")
 
 
 class MoveCommand:
@@ -130,37 +132,16 @@ def read_move_command(command: bytes) -> MoveCommand | None:
         None for anything unusual (see the module docstring): pynetdicom's
         decoding applies then.
     """
-    values: dict[str, Any] = {}
-    pos, end, previous = 0, len(command), -1
-    unpack = struct.unpack_from
-    while pos < end:
-        if pos + 8 > end:
-            return None
-        group, element, length = unpack("<HHL", command, pos)
-        pos += 8
-        known = _ELEMENTS.get(element)
-        if group != 0 or known is None or element <= previous or pos + length > end:
-            return None
-        previous = element
-        keyword, size = known
-        if size == _US:
-            if length != 2:
-                return None
-            values[keyword] = unpack("<H", command, pos)[0]
-        elif size == _UL:
-            if length != 4:
-                return None
-            values[keyword] = unpack("<L", command, pos)[0]
-        else:
-            raw = command[pos : pos + length]
-            if not _CLEAN_UID.fullmatch(raw):
-                return None
-            values[keyword] = raw.rstrip(b"\0").decode("ascii")
-        pos += length
+    elements = read_elements(command, _VRS)
+    if elements is None:
+        return None
+    values = {_ELEMENTS[element][0]: value for element, value in elements.items()}
+    if len(values.get("AffectedSOPClassUID", "")) > _MAX_UID:
+        return None
     if any(keyword not in values for keyword in _REQUIRED):
         return None
     if (
-        values["CommandGroupLength"] != end - 12
+        values["CommandGroupLength"] != len(command) - 12
         or values["CommandField"] != C_MOVE_RSP
         or values.get("CommandDataSetType") != NO_DATA_SET
     ):

@@ -14,28 +14,26 @@ answer anything: ``net.fastpath`` calls it.
 from __future__ import annotations
 
 import logging
-import re
-import struct
 from dataclasses import dataclass
 from typing import Any
 
+from movescu.net.commandset import AE, UI, UL, US, read_elements
+
 logger = logging.getLogger(__name__)
 
-_UL, _US, _UI, _AE = "UL", "US", "UI", "AE"
 #: command element -> (VR, primitive attribute or None for elements it has no field for)
 _FIELDS: dict[int, tuple[str, str | None]] = {
-    0x0000: (_UL, None),
-    0x0002: (_UI, "AffectedSOPClassUID"),
-    0x0100: (_US, None),
-    0x0110: (_US, "MessageID"),
-    0x0700: (_US, "Priority"),
-    0x0800: (_US, None),
-    0x1000: (_UI, "AffectedSOPInstanceUID"),
-    0x1030: (_AE, "MoveOriginatorApplicationEntityTitle"),
-    0x1031: (_US, "MoveOriginatorMessageID"),
+    0x0000: (UL, None),
+    0x0002: (UI, "AffectedSOPClassUID"),
+    0x0100: (US, None),
+    0x0110: (US, "MessageID"),
+    0x0700: (US, "Priority"),
+    0x0800: (US, None),
+    0x1000: (UI, "AffectedSOPInstanceUID"),
+    0x1030: (AE, "MoveOriginatorApplicationEntityTitle"),
+    0x1031: (US, "MoveOriginatorMessageID"),
 }
-_CLEAN_UID = re.compile(rb"[0-9.]+\0?")
-_CLEAN_AE = re.compile(rb"[!-\[\]-~]+ ?")
+_VRS = {element: vr for element, (vr, _) in _FIELDS.items()}
 
 
 @dataclass(frozen=True)
@@ -64,41 +62,15 @@ def store_request_fields(command: bytes) -> StoreRequestFields | None:
         None when any element is not one of a C-STORE-RQ's, repeats, is out of
         order or has an unusual value.
     """
-    values: list[tuple[str, Any]] = []
-    numbers: dict[int, int] = {}
-    pos, end, previous = 0, len(command), -1
-    while pos < end:
-        if pos + 8 > end:
-            return None
-        group, element, length = struct.unpack_from("<HHL", command, pos)
-        pos += 8
-        field = _FIELDS.get(element)
-        if group != 0 or field is None or element <= previous or pos + length > end:
-            return None
-        previous = element
-        raw = command[pos : pos + length]
-        pos += length
-        vr, name = field
-        if vr == _US:
-            if length != 2:
-                return None
-            value: Any = struct.unpack("<H", raw)[0]
-            numbers[element] = value
-        elif vr == _UL:
-            if length != 4:
-                return None
-            continue
-        elif vr == _UI:
-            if not _CLEAN_UID.fullmatch(raw):
-                return None
-            value = raw.rstrip(b"\0").decode("ascii")
-        else:
-            if not _CLEAN_AE.fullmatch(raw):
-                return None
-            value = raw.rstrip(b" ").decode("ascii")
-        if name is not None:
-            values.append((name, value))
-    return StoreRequestFields(values, numbers.get(0x0100), numbers.get(0x0800))
+    elements = read_elements(command, _VRS)
+    if elements is None:
+        return None
+    values = [
+        (name, value)
+        for element, value in elements.items()
+        if (name := _FIELDS[element][1]) is not None
+    ]
+    return StoreRequestFields(values, elements.get(0x0100), elements.get(0x0800))
 
 
 def store_request_values(command: bytes) -> list[tuple[str, Any]] | None:
