@@ -74,6 +74,34 @@ def test_storescu_with_a_ca_signed_certificate_is_received(
     assert len(list(out.iterdir())) == 1
 
 
+def test_storescu_objects_of_many_pdus_arrive_intact_over_tls(tmp_path: Path, pki: PKI) -> None:
+    # the C-STORE fast path (net/storestream.py) takes PDUs in place from the TLS
+    # socket's receive buffer: ~1 MB objects in 16 KiB PDUs must arrive byte for byte
+    import struct
+
+    from tests.support.datasets import make_image
+
+    sent = []
+    for number in (1, 2, 3):
+        ds = make_image("1.2.840.10008.5.1.4.1.1.7", "TLS", "1.2.3.9", "1.2.3.9.1", number, 1024)
+        path = tmp_path / f"big{number}.dcm"
+        ds.save_as(path, enforce_file_format=True)
+        sent.append(path)
+    out = tmp_path / "out"
+    with running_scp(out, "+B", *_our_tls(pki.server, "+cf", str(pki.ca_cert))) as scp:
+        tls = ["+tls", str(pki.client.key), str(pki.client.cert), "+cf", str(pki.ca_cert)]
+        argv = [dcmtk_tool("storescu"), *tls, LOOPBACK, str(scp.port), *map(str, sent)]
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=_env())
+    assert result.returncode == 0, result.stderr
+    received = sorted(out.iterdir())
+    assert len(received) == 3
+    for path in sent:
+        data = path.read_bytes()
+        dataset = data[144 + struct.unpack("<L", data[140:144])[0] :]
+        assert len(dataset) > 1024 * 1024
+        assert any(r.read_bytes().endswith(dataset) for r in received), path.name
+
+
 @pytest.mark.parametrize(
     ("who", "our_options"),
     [
