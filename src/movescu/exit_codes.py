@@ -27,5 +27,6 @@ class ExitCode(IntEnum):
     CMOVE_WARNING = 68
     CMOVE_ERROR = 69
     CANNOT_CREATE_TLS_LAYER = 70
+    HANGUP = 129  # ours: SIGHUP during a run (128 + SIGHUP)
     INTERRUPTED = 130  # ours: SIGINT (Ctrl-C) during a run (128 + SIGINT)
     TERMINATED = 143  # ours: SIGTERM during a run (128 + SIGTERM)

@@ -5,8 +5,9 @@ retrieve) and mapping every exception to DCMTK's output and exit code:
 ``UsageError`` like DCMTK's ``printError`` (silent under ``-q`` when found after
 the logging options), other :class:`~movescu.errors.MovescuError` as ``F:`` log
 lines, Ctrl-C as one line and rc 130 (``F: interrupted``), SIGTERM as one line
-and rc 143 (``F: terminated``), anything unexpected as one ``F: internal
-error`` line and rc 1 (traceback only at debug level).  A signal unwinds the
+and rc 143 (``F: terminated``), SIGHUP (the terminal went away) as one line and
+rc 129 (``F: hangup``), anything unexpected as one ``F: internal error`` line and
+rc 1 (traceback only at debug level).  A signal unwinds the
 run like Ctrl-C: the stages' ``finally`` blocks abort the associations (main and
 sub-associations) and remove partial files; complete files stay.  Nothing else calls
 ``sys.exit``.  Must stay cheap to import (``--help`` < 150 ms).
@@ -32,17 +33,29 @@ class Terminated(KeyboardInterrupt):
     """Raised in the main thread by SIGTERM; unwinds exactly like Ctrl-C."""
 
     exit_code = ExitCode.TERMINATED
+    message = "terminated"
+
+
+class HungUp(Terminated):
+    """Raised in the main thread by SIGHUP (terminal closed); unwinds like SIGTERM."""
+
+    exit_code = ExitCode.HANGUP
+    message = "hangup"
+
+
+#: the signals a run handles (each once): what they raise
+_SIGNALS: dict[int, type[Terminated]] = {signal.SIGTERM: Terminated, signal.SIGHUP: HungUp}
 
 
 def _ignore_further_interrupts() -> None:
-    # a second Ctrl-C / SIGTERM must not interrupt the clean-up the first one started
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # a second Ctrl-C / SIGTERM / SIGHUP must not interrupt the clean-up the first started
+    for sig in (signal.SIGINT, *_SIGNALS):
+        signal.signal(sig, signal.SIG_IGN)
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
     _ignore_further_interrupts()
-    raise Terminated()
+    raise _SIGNALS.get(signum, Terminated)()
 
 
 def _on_sigint(signum: int, frame: object) -> None:
@@ -51,7 +64,7 @@ def _on_sigint(signum: int, frame: object) -> None:
 
 
 def _install_signal_handlers() -> dict[int, Any] | None:
-    """SIGTERM -> :class:`Terminated`, SIGINT -> KeyboardInterrupt, once each.
+    """SIGTERM -> :class:`Terminated`, SIGHUP -> :class:`HungUp`, SIGINT -> KeyboardInterrupt.
 
     Returns the previous handlers (for :func:`_restore_signal_handlers`), or None
     when not in the main thread (library use: signals are the host's business)
@@ -59,11 +72,10 @@ def _install_signal_handlers() -> dict[int, Any] | None:
     """
     if threading.current_thread() is not threading.main_thread():
         return None
-    previous: dict[int, Any] = {
-        sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
-    if previous[signal.SIGTERM] is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    previous: dict[int, Any] = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, *_SIGNALS)}
+    for sig in _SIGNALS:
+        if previous[sig] is signal.SIG_DFL:  # nohup's SIG_IGN stays
+            signal.signal(sig, _on_sigterm)
     if previous[signal.SIGINT] is signal.default_int_handler:
         signal.signal(signal.SIGINT, _on_sigint)
     return previous
@@ -150,9 +162,9 @@ def _main(args: Sequence[str], env: Mapping[str, str]) -> int:
     except MovescuError as error:
         _log_fatal(error.message, error.log_level)
         return int(error.exit_code)
-    except Terminated:
-        _log_fatal("terminated")
-        return int(ExitCode.TERMINATED)
+    except Terminated as signalled:
+        _log_fatal(signalled.message)
+        return int(signalled.exit_code)
     except KeyboardInterrupt:
         _log_fatal("interrupted")
         return int(ExitCode.INTERRUPTED)

@@ -1,12 +1,12 @@
-"""Ctrl-C and SIGTERM during a real retrieve (issue 5 item 5).
+"""Ctrl-C, SIGTERM and SIGHUP during a real retrieve (issue 5 item 5).
 
 ``python -m movescu +P`` retrieves from a scripted Move SCP that stores two
 complete objects on sub-associations, starts a third and stalls in the middle
 of its data set, and never sends a final response.  A signal then must: abort
 the main association (the Move SCP sees an A-ABORT) and the stalled
 sub-association (its connection closes), keep the complete files, leave no
-partial or temporary file, print one ``F:`` line, exit 130 (SIGINT) or 143
-(SIGTERM), and end within a bound.  Without ``-td`` a pending move never ends
+partial or temporary file, print one ``F:`` line, exit 130 (SIGINT), 143
+(SIGTERM) or 129 (SIGHUP), and end within a bound.  Without ``-td`` a pending move never ends
 by itself, so the signal is also the only way out of it.
 """
 
@@ -80,13 +80,19 @@ def _start(argv_tail: list[str]) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # as from a terminal, even when the test run itself is under nohup
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL),
     )
 
 
 @pytest.mark.parametrize(
     ("signum", "code", "line"),
-    [(signal.SIGTERM, 143, "F: terminated"), (signal.SIGINT, 130, "F: interrupted")],
-    ids=["SIGTERM", "SIGINT"],
+    [
+        (signal.SIGTERM, 143, "F: terminated"),
+        (signal.SIGINT, 130, "F: interrupted"),
+        (signal.SIGHUP, 129, "F: hangup"),
+    ],
+    ids=["SIGTERM", "SIGINT", "SIGHUP"],
 )
 def test_signal_mid_object_keeps_complete_files_and_removes_partial_ones(
     tmp_path: Path, signum: int, code: int, line: str
@@ -136,7 +142,7 @@ def test_signal_mid_object_keeps_complete_files_and_removes_partial_ones(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "report.json"]
     document = json.loads(report.read_text())
     assert document["exit_code"] == code
-    assert document["exit_name"] == {143: "TERMINATED", 130: "INTERRUPTED"}[code]
+    assert document["exit_name"] == {143: "TERMINATED", 130: "INTERRUPTED", 129: "HANGUP"}[code]
 
 
 def test_sigterm_ends_a_move_that_stays_pending_forever(tmp_path: Path) -> None:

@@ -195,3 +195,22 @@ def test_api_leaves_optional_libraries_alone() -> None:
     m.main(["--version"], {})
     after = {name: sys.modules.get(name, "absent") for name in m.UNUSED_OPTIONAL_LIBRARIES}
     assert before == after
+
+
+def test_sighup_ignored_by_nohup_stays_ignored() -> None:
+    import signal
+
+    from movescu import main as m
+
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        previous = m._install_signal_handlers()
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+        m._restore_signal_handlers(previous)
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        previous = m._install_signal_handlers()
+        assert signal.getsignal(signal.SIGHUP) is m._on_sigterm
+        m._restore_signal_handlers(previous)
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGHUP, before)

@@ -287,7 +287,8 @@ EXIT_CODES: dict[str, str] = {
     "CANNOT_CLOSE_ASSOCIATION": "Releasing or aborting the association failed.",
     "CMOVE_WARNING": "A final C-MOVE status was a warning (e.g. B000: some sub-operations failed) and none was an error.",
     "CMOVE_ERROR": "A final C-MOVE status was a failure or refusal (A7xx, A801, A900, Cxxx).  Unlike DCMTK, also a C-MOVE that failed at DIMSE level (timeout, peer abort, lost association, no final response).",
-    "CANNOT_CREATE_TLS_LAYER": "Not used (no TLS support; part of DCMTK's table).",
+    "CANNOT_CREATE_TLS_LAYER": "The TLS layer could not be created (key, certificate, password, profile, cipher suite or random seed; DCMTK 3.7.0).",
+    "HANGUP": "Ours: SIGHUP (the terminal went away); `F: hangup` is logged.",
     "INTERRUPTED": "Ours: interrupted by SIGINT (Ctrl-C); `F: interrupted` is logged.",
     "TERMINATED": "Ours: terminated by SIGTERM; `F: terminated` is logged.",
 }
