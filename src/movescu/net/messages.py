@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from movescu.names import move_status_text
+from movescu.names import find_uid_name, move_status_text
 from movescu.net import contexts
 
 #: DCMTK's names (``dcmFindNameOfUID``) for the UIDs the SCU mentions.
@@ -47,6 +47,8 @@ def ts_dump_name(uid: str) -> str:
 def uid_name(uid: str) -> str:
     """``=Name`` for a known UID (as DCMTK's association dump prints it), else the UID."""
     name = UID_NAMES.get(uid)
+    if name is None:  # a sub-association's storage classes and transfer syntaxes
+        name = find_uid_name(uid)
     return f"={name}" if name else uid
 
 
@@ -201,10 +203,14 @@ class AssociationSummary:
     their_uid: str = ""
     their_version: str = ""
     their_max_pdu: int = 0
+    #: "Responding Application Name": None prints the called AE title (DCMTK's
+    #: requestor sets it so); an acceptor's dumps print it empty
+    responding: str | None = None
 
 
 def association_dump(kind: str, summary: AssociationSummary) -> list[str]:
     """The ``ASC_dumpParameters`` block for ``kind`` ``"RQ"`` or ``"AC"``."""
+    responding = summary.called if summary.responding is None else summary.responding
     lines = [
         f"====================== BEGIN A-ASSOCIATE-{kind} =====================",
         f"Our Implementation Class UID:      {summary.our_uid}",
@@ -214,7 +220,7 @@ def association_dump(kind: str, summary: AssociationSummary) -> list[str]:
         "Application Context Name:    1.2.840.10008.3.1.1.1",
         f"Calling Application Name:    {summary.calling}",
         f"Called Application Name:     {summary.called}",
-        f"Responding Application Name: {summary.called}",
+        f"Responding Application Name: {responding}",
         f"Our Max PDU Receive Size:    {summary.our_max_pdu}",
         f"Their Max PDU Receive Size:  {summary.their_max_pdu}",
         "Presentation Contexts:",
@@ -286,6 +292,51 @@ def move_request_dump(
         _field("Data Set", "present"),
         _field("Priority", prio),
         _field("Move Destination", destination),
+        _END,
+    ]
+
+
+def store_request_dump(
+    context_id: int,
+    msg_id: int,
+    sop_class: str,
+    sop_instance: str,
+    data_set: bool,
+    priority: int,
+    originator: tuple[str | None, int | None] = (None, None),
+) -> list[str]:
+    """``DIMSE_dumpMessage`` for an incoming C-STORE-RQ (the Storage SCP at ``-d``).
+
+    ``originator`` is the Move Originator AE Title and Message ID; each line is
+    printed only when the request carries the element.
+    """
+    prio = {0: "medium", 1: "high", 2: "low"}.get(priority, str(priority))
+    title, originator_id = originator
+    lines = [
+        _BEGIN["INCOMING"],
+        _field("Message Type", "C-STORE RQ"),
+        _field("Presentation Context ID", context_id),
+        _field("Message ID", msg_id),
+        _field("Affected SOP Class UID", find_uid_name(sop_class) or sop_class),
+        _field("Affected SOP Instance UID", sop_instance),
+        _field("Data Set", "present" if data_set else "none"),
+        _field("Priority", prio),
+    ]
+    if title is not None:
+        lines.append(_field("Move Originator AE Title", title))
+    if originator_id is not None:
+        lines.append(_field("Move Originator ID", originator_id))
+    return [*lines, _END]
+
+
+def echo_request_dump(context_id: int, msg_id: int, data_set: bool) -> list[str]:
+    """``DIMSE_dumpMessage`` for an incoming C-ECHO-RQ (DCMTK prints no SOP class)."""
+    return [
+        _BEGIN["INCOMING"],
+        _field("Message Type", "C-ECHO RQ"),
+        _field("Presentation Context ID", context_id),
+        _field("Message ID", msg_id),
+        _field("Data Set", "present" if data_set else "none"),
         _END,
     ]
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 import struct
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
+from movescu.net.scplog import request_dump
 from movescu.net.sop_classes import prefix_for
 
 logger = logging.getLogger("movescu.net.scp")
@@ -22,6 +24,8 @@ progress_logger = logging.getLogger("movescu.progress")
 
 C_STORE_RQ = 0x0001
 C_ECHO_RQ = 0x0030
+#: longest wait (s) of a request's log line for the association's own lines
+ACKNOWLEDGE_WAIT = 2.0
 #: longest command set we accept (real ones are well under 1 KiB)
 MAX_COMMAND_SET = 64 * 1024
 
@@ -33,6 +37,9 @@ class PduMonitor:
         self.abort = abort
         self.command = bytearray()
         self.in_data = False
+        #: set once ``Sub-Association Acknowledged`` (and its -d dump) is logged: the
+        #: peer may send its first request before the reactor thread logged them
+        self.acknowledged = threading.Event()
         #: set once we gave up on the association: later PDUs are not looked at
         self.aborted = False
 
@@ -51,17 +58,17 @@ class PduMonitor:
                     self._command_too_long()
                     return
                 if header & 2:
-                    self._command_complete(bytes(self.command))
+                    self._command_complete(bytes(self.command), item.presentation_context_id)
                     self.command.clear()
                     if self.aborted:
                         return
             else:
                 self._data_fragment(last=bool(header & 2))
 
-    def on_command(self, command: bytes) -> None:
+    def on_command(self, command: bytes, context_id: int) -> None:
         """A complete command set seen without its PDU (C-STORE fast path, net/storestream.py)."""
         if not self.aborted:
-            self._command_complete(command)
+            self._command_complete(command, context_id)
 
     def on_data_fragment(self, last: bool) -> None:
         """One data PDV seen without its PDU (the C-STORE fast path, net/storestream.py)."""
@@ -86,11 +93,20 @@ class PduMonitor:
         sys.stdout.write(text)
         sys.stdout.flush()
 
-    def _command_complete(self, command: bytes) -> None:
+    def _command_complete(self, command: bytes, context_id: int) -> None:
+        # DCMTK logs sequentially: the association's lines come before the first request
+        self.acknowledged.wait(ACKNOWLEDGE_WAIT)
         fields = decode_command(command)
         field_value = fields.get(0x00000100, 0)
         msg_id = fields.get(0x00000110, 0)
-        if field_value == C_STORE_RQ:
+        debug = logger.isEnabledFor(logging.DEBUG)
+        if field_value in (C_STORE_RQ, C_ECHO_RQ) and debug:
+            # DCMTK at debug level: the short line, then DIMSE_dumpMessage
+            kind = "Store" if field_value == C_STORE_RQ else "Echo"
+            logger.info("Received %s Request", kind)
+            for line in request_dump(fields, context_id):
+                logger.debug("%s", line)
+        elif field_value == C_STORE_RQ:
             sop_class = str(fields.get(0x00000002, ""))
             logger.info("Received Store Request (MsgID %s, %s)", msg_id, prefix_for(sop_class))
         elif field_value == C_ECHO_RQ:
@@ -108,17 +124,23 @@ class PduMonitor:
             self.abort()
 
 
+#: US elements of a request command set we read
+_NUMBERS = (0x00000100, 0x00000110, 0x00000700, 0x00000800, 0x00001031)
+#: string elements (UIDs, the Move Originator AE Title)
+_STRINGS = (0x00000002, 0x00001000, 0x00001030)
+
+
 def decode_command(command: bytes) -> dict[int, Any]:
-    """The few fields we need from an implicit VR LE command set."""
+    """The fields we log from an implicit VR LE command set (tag -> int or str)."""
     fields: dict[int, Any] = {}
     pos = 0
     while pos + 8 <= len(command):
         group, elem, length = struct.unpack_from("<HHL", command, pos)
         value = command[pos + 8 : pos + 8 + length]
         tag = (group << 16) | elem
-        if tag in (0x00000100, 0x00000110) and length == 2:
+        if tag in _NUMBERS and length == 2:
             fields[tag] = struct.unpack("<H", value)[0]
-        elif tag in (0x00000002, 0x00001000):
+        elif tag in _STRINGS:
             fields[tag] = value.rstrip(b"\0 ").decode("ascii", "replace")
         pos += 8 + length
     return fields

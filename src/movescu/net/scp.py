@@ -25,6 +25,7 @@ from movescu.net import tls
 from movescu.net.access import AccessTables, check_access, denial_message
 from movescu.net.guard import install_guards
 from movescu.net.monitor import PduMonitor
+from movescu.net.scplog import acknowledged_dump, requested_dump
 from movescu.net.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS
 from movescu.net.spoolmeta import install_spool_meta
 from movescu.net.stats import ReceivedObject, ReceiveStats
@@ -322,13 +323,22 @@ class StorageSCP:
 
     def _on_requested(self, event: Event) -> None:
         logger.info("Sub-Association Received")
+        if logger.isEnabledFor(logging.DEBUG):
+            for line in requested_dump(event.assoc, self.config.network.max_pdu):
+                logger.debug("%s", line)
 
     def _on_accepted(self, event: Event) -> None:
         # DCMTK: Max Send PDV = the peer's maximum PDU length - 12 (PDU + PDV headers)
         peer_max = event.assoc.requestor.maximum_length or 0
         logger.info("Sub-Association Acknowledged (Max Send PDV: %d)", max(peer_max - 12, 0))
+        if logger.isEnabledFor(logging.DEBUG):
+            for line in acknowledged_dump(event.assoc, self.config.network.max_pdu):
+                logger.debug("%s", line)
         if not event.assoc.accepted_contexts:
             logger.info("    (but no valid presentation contexts)")
+        monitor = self._monitors.get(id(event.assoc))
+        if monitor is not None:
+            monitor.acknowledged.set()
 
     def _on_pdu_recv(self, event: Event) -> None:
         monitor = self._monitors.get(id(event.assoc))

@@ -71,8 +71,8 @@ PdvItem = tuple[int, int, int, int]
 class StoreObserver(Protocol):
     """Who is told what arrived (the Storage SCP's PDU monitor)."""
 
-    def on_command(self, command: bytes) -> None:
-        """A complete command set arrived (before anything is done with it)."""
+    def on_command(self, command: bytes, context_id: int) -> None:
+        """A complete command set arrived on ``context_id`` (before anything is done)."""
 
     def on_data_fragment(self, last: bool) -> None:
         """One data fragment arrived (``last``: the data set's last)."""
@@ -335,7 +335,7 @@ class StoreStream:
         request._dataset_path = Path(spool.name)
         request._dataset_file = spool
         self._message = _Message(context_id, context, command, request, spool)
-        _notify(self.observer.on_command, command)
+        _notify(lambda data: self.observer.on_command(data, context_id), command)
         return True
 
     def _hand_over(self) -> None:
