@@ -150,7 +150,7 @@ class MoveContext:
         for uid in sorted({str(ds.SOPClassUID) for ds in datasets}):
             ae.add_requested_context(uid, UNCOMPRESSED)
         ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = 20
-        assoc = ae.associate(LOOPBACK, port, ae_title=destination)
+        assoc = ae.associate(self.fake.host, port, ae_title=destination)
         results: list[int] = []
         if connected is not None:
             connected.set()
@@ -206,6 +206,8 @@ class FakeQR:
     #: PDU types received after association (5 = A-RELEASE-RQ, 7 = A-ABORT)
     closing_pdus: list[str] = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
+    #: the loopback address it listens on and stores to (``::1`` for IPv6 tests)
+    host: str = LOOPBACK
 
 
 _FAKES: weakref.WeakKeyDictionary[AE, FakeQR] = weakref.WeakKeyDictionary()
@@ -271,6 +273,7 @@ def fake_qr(
     find_only: bool = False,
     require_called_aet: bool = False,
     max_pdu: int = 16384,
+    host: str = LOOPBACK,
 ) -> Iterator[FakeQR]:
     """Run a fake Move SCP on a free loopback port; always shut it down.
 
@@ -287,6 +290,8 @@ def fake_qr(
         Which information models to accept (``patient``/``study``/``psonly``).
     find_only : bool
         Accept only the FIND contexts (the move context is refused).
+    host : str
+        Loopback address to listen on and to store to (``::1``: IPv6).
     """
     ae = AE(ae_title=ae_title)
     ae.require_called_aet = require_called_aet
@@ -301,7 +306,7 @@ def fake_qr(
     if not list(models):
         ae.add_supported_context("1.2.840.10008.1.1", UNCOMPRESSED)
     port = free_port()
-    fake = FakeQR(ae_title, port, script, dict(destinations or {}))
+    fake = FakeQR(ae_title, port, script, dict(destinations or {}), host=host)
     _FAKES[ae] = fake
 
     def on_requested(event: Any) -> None:
@@ -328,7 +333,7 @@ def fake_qr(
             fake.closing_pdus.append(name)
 
     server = ae.make_server(
-        (LOOPBACK, port),
+        (host, port),
         evt_handlers=[(evt.EVT_ACCEPTED, on_requested), (evt.EVT_PDU_RECV, on_pdu)],
     )
     # our own serving thread with a short poll interval: shutdown takes 50 ms, not 500
