@@ -329,8 +329,13 @@ class _Buffered:
 
 
 def _draining(taken: list[bytes], accept: bool = True) -> StoreStream:
+    import queue
+    from types import SimpleNamespace
+
     stream = StoreStream.__new__(StoreStream)
     stream.max_pdu = 100
+    dul = SimpleNamespace(to_provider_queue=queue.Queue())
+    stream.assoc = SimpleNamespace(dul=dul, is_established=True)  # type: ignore[assignment]
 
     def consume(pdu: memoryview) -> bool:
         if accept:
@@ -399,3 +404,15 @@ def test_a_store_longer_than_td_is_still_answered(
     assert statuses == [0, 0]
     assert released
     assert sorted(files) == ["CT.1.2.826.0.5.1", "CT.1.2.826.0.5.2"]
+
+
+def test_drain_lets_the_dul_send_first_when_something_waits() -> None:
+    # e.g. an A-ABORT queued by a handler: no more PDUs are taken before it is sent
+    taken: list[bytes] = []
+    first, second = _pdu(_pdv(1, 0, b"ab")), _pdu(_pdv(1, 2, b"cd"))
+    stream = _draining(taken)
+    stream.assoc.dul.to_provider_queue.put("A-ABORT")  # type: ignore[attr-defined]
+    sock = _Buffered(first + second)
+    assert stream.drain(sock)
+    assert taken == [first]
+    assert bytes(sock.buffered_view()) == second

@@ -207,7 +207,10 @@ class StoreStream:
         """
         taken = False
         limit = self.max_pdu
+        assoc = self.assoc
         while True:
+            if taken and (assoc.dul.to_provider_queue.queue or not assoc.is_established):
+                return True  # something to send (an A-ABORT?) first: the DUL's turn
             view = sock.buffered_view()
             try:
                 if len(view) < 6 or view[0] != 0x04:
