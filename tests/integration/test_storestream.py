@@ -30,8 +30,9 @@ from tests.hardening.rawpdu import (
 from tests.integration.scp_support import files_in, running_scp
 
 from movescu.net.fastdimse import fast_dimse_class
+from movescu.net.pdata import p_data_tf, pdv_items
 from movescu.net.scp import StorageSCP
-from movescu.net.storestream import StoreStream, p_data_tf, pdv_items
+from movescu.net.storestream import StoreStream
 
 STORE = 1  # context ID of CT / explicit VR LE
 ECHO = 3  # context ID of Verification
@@ -368,17 +369,18 @@ def test_drain_stops_at_a_pdu_the_stream_does_not_take() -> None:
 def test_next_spool_file_is_opened_ahead_and_removed_at_the_end(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from movescu.net import storestream
+    from movescu.net import spool, storestream
 
     opened: list[str] = []
-    original = storestream._new_spool_file
+    original = storestream.new_spool_file
 
     def recording() -> object:
         spool = original()
         opened.append(spool.name)
         return spool
 
-    monkeypatch.setattr(storestream, "_new_spool_file", recording)
+    monkeypatch.setattr(storestream, "new_spool_file", recording)
+    monkeypatch.setattr(spool, "new_spool_file", recording)
     statuses, released, files = _run(tmp_path, "out", clean)
     assert statuses == [0, 0] and released
     # the first store opens its own; each store then opens the next one ahead

@@ -50,6 +50,8 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from movescu.net.pdata import PduBytes, PdvItem, p_data_tf, pdv_items
+from movescu.net.spool import discard_spool_file, new_spool_file, start_spool_file
 from movescu.net.storerequest import store_request_fields
 from movescu.net.storeresponse import encode_store_response
 
@@ -62,10 +64,6 @@ C_STORE_RQ = 0x0001
 NO_DATA_SET = 0x0101
 #: pynetdicom's status when an EVT_C_STORE handler raises
 HANDLER_EXCEPTION_STATUS = 0xC211
-#: a received PDU: read by the DUL, or a view of the socket's receive buffer
-PduBytes = bytearray | memoryview
-#: PDV items of a P-DATA-TF PDU: (context ID, control header, start, stop) of the fragment
-PdvItem = tuple[int, int, int, int]
 
 
 class StoreObserver(Protocol):
@@ -104,54 +102,6 @@ class _Message:
         self.spool = spool
 
 
-def pdv_items(pdu: bytes | PduBytes) -> list[PdvItem] | None:
-    """The PDV items of a whole P-DATA-TF PDU (header included); None if malformed.
-
-    Parameters
-    ----------
-    pdu : bytes or bytearray
-        The PDU, starting with its 6-byte header.
-
-    Returns
-    -------
-    list of (context ID, control header, fragment start, fragment stop) or None
-        None when an item is shorter than 2 bytes or overruns the PDU, or the
-        PDU has no item (pynetdicom then decides).
-    """
-    items: list[PdvItem] = []
-    pos, end = 6, len(pdu)
-    while pos < end:
-        if pos + 6 > end:
-            return None
-        (length,) = struct.unpack_from(">L", pdu, pos)
-        if length < 2 or pos + 4 + length > end:
-            return None
-        items.append((pdu[pos + 4], pdu[pos + 5], pos + 6, pos + 4 + length))
-        pos += 4 + length
-    return items or None
-
-
-def p_data_tf(context_id: int, control: int, fragment: bytes) -> bytes:
-    """A P-DATA-TF PDU with one PDV, as pynetdicom encodes it.
-
-    Parameters
-    ----------
-    context_id : int
-        Presentation context ID.
-    control : int
-        Message control header (0x03: last command fragment).
-    fragment : bytes
-        The fragment.
-
-    Returns
-    -------
-    bytes
-        The whole PDU.
-    """
-    item = struct.pack(">LBB", len(fragment) + 2, context_id, control) + fragment
-    return struct.pack(">BBL", 0x04, 0, len(item)) + item
-
-
 class StoreStream:
     """The C-STORE fast path of one sub-association (see the module docstring).
 
@@ -185,7 +135,7 @@ class StoreStream:
         """The association ended: close and remove the spool file opened ahead, if any."""
         spare, self._spare = self._spare, None
         if spare is not None:
-            _discard(spare)
+            discard_spool_file(spare)
 
     def drain(self, sock: BufferedSocket) -> bool:
         """Take the whole P-DATA-TF PDUs waiting in ``sock``'s receive buffer, in place.
@@ -332,7 +282,7 @@ class StoreStream:
         if uid_to_service_class(str(request.AffectedSOPClassUID)) is not StorageServiceClass:
             return False
         spare, self._spare = self._spare, None
-        spool = _open_spool(request, context, spare)
+        spool = start_spool_file(request, context, spare)
         if spool is None:
             return False
         request._dataset_path = Path(spool.name)
@@ -417,7 +367,7 @@ class StoreStream:
                 idle_timer.restart()
         # creating a file costs this machine ~0.4 ms: open the next spool file
         # now, while the sender reads our answer and prepares its next object
-        self._spare = _new_spool_file()
+        self._spare = new_spool_file()
 
     @staticmethod
     def _known_status(status: int) -> bool:
@@ -460,67 +410,6 @@ class StoreStream:
         response.AffectedSOPClassUID = request.AffectedSOPClassUID
         response = StorageServiceClass(self.assoc).validate_status(status, response)
         self.assoc.dimse.send_msg(response, message.context_id)
-
-
-def _new_spool_file() -> Any | None:
-    """A new spool file, as pynetdicom's decoder creates it (None: it cannot be created).
-
-    Through ``pynetdicom.dimse_messages.NamedTemporaryFile``, which the Storage
-    SCP replaces (net/scp.py: inside ``-od``, remembered for the clean-up).
-    """
-    from pynetdicom import dimse_messages as _messages
-
-    dimse_messages: Any = _messages
-    try:
-        return dimse_messages.NamedTemporaryFile(delete=False, mode="wb", suffix=".dcm")
-    except OSError:
-        return None
-
-
-def _discard(spool: Any) -> None:
-    """Close and remove a spool file (errors ignored: it is a temporary file)."""
-    try:
-        spool.close()
-    except OSError:
-        pass
-    try:
-        os.unlink(spool.name)
-    except OSError:
-        pass
-
-
-def _open_spool(request: Any, context: Any, spare: Any | None = None) -> Any | None:
-    """pynetdicom's spool file for ``request``, opened the way its decoder opens it.
-
-    ``spare`` (a file opened ahead by :func:`_new_spool_file`) is used when
-    given.  The preamble and the meta group go through the same module names
-    as pynetdicom's (``create_file_meta``, ``write_file_meta_info`` of
-    ``pynetdicom.dimse_messages``), so the Storage SCP's hooks apply.  None
-    (nothing left behind) when that fails: pynetdicom then fails the same way
-    on its own path.
-    """
-    from pynetdicom import dimse_messages as _messages
-
-    # the Storage SCP replaces these module names (net/scp.py, net/spoolmeta.py)
-    dimse_messages: Any = _messages
-    spool = spare if spare is not None else _new_spool_file()
-    if spool is None:
-        return None
-    try:
-        spool.write(b"\x00" * 128)
-        spool.write(b"DICM")
-        dimse_messages.write_file_meta_info(
-            spool,
-            dimse_messages.create_file_meta(
-                sop_class_uid=request.AffectedSOPClassUID,
-                sop_instance_uid=request.AffectedSOPInstanceUID,
-                transfer_syntax=context.transfer_syntax[0],
-            ),
-        )
-    except Exception:  # noqa: BLE001 - pynetdicom's own path reports it
-        _discard(spool)
-        return None
-    return spool
 
 
 def _notify(callback: Any, argument: Any) -> None:
