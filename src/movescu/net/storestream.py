@@ -27,6 +27,12 @@ thread, when a PDU arrives in state Sta6 (:class:`StoreStream`):
 * data fragments of a message pynetdicom decodes itself are appended to its
   spool file (all but the last fragment, which it handles).
 
+Whole PDUs already in the socket's receive buffer are taken in place
+(:meth:`StoreStream.drain`: no copy, no read call; :mod:`movescu.net.pdata`
+takes them apart); the next spool file is opened right after each answer,
+while the sender prepares its next object; ``-td``'s idle timer stands still
+while the handler stores.
+
 The observer (the Storage SCP's :class:`movescu.net.monitor.PduMonitor`) is
 told of the command set and of each data fragment in place of
 ``EVT_PDU_RECV``.  Anything else, or a message that stops being clean half-way
