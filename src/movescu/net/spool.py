@@ -30,6 +30,8 @@ class SpoolFile:
 
     def __init__(self, handle: Any) -> None:
         self._handle = handle
+        # the file object itself: tempfile's wrapper looks every attribute up again
+        self._write = getattr(handle, "file", handle).write
         self.name: str = handle.name
         #: the first write error (ENOSPC, EIO, ...); None while all went well
         self.error: OSError | None = None
@@ -43,7 +45,7 @@ class SpoolFile:
         """Write ``data``; after a failure, discard it (the sender is still drained)."""
         if self.error is None:
             try:
-                self._handle.write(data)
+                self._write(data)
             except OSError as exc:
                 self.error = exc
         return len(data)
