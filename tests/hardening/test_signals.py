@@ -53,6 +53,14 @@ def _complete_store(port: int, uid: bytes) -> int | None:
     return status
 
 
+def _start_object(client: RawClient, uid: bytes, sent: int) -> None:
+    """Associate and send a C-STORE's command and only the first ``sent`` data bytes."""
+    context = next(iter(client.associate([(CT, [EXPLICIT_LE])])))
+    client.send(raw_p_data(context, c_store_rq_command(1, CT, uid), command=True))
+    data = explicit_dataset(CT, uid) + b"\x00" * 4096
+    client.send(raw_p_data(context, data[:sent], command=False, last=False))
+
+
 @contextmanager
 def _running(argv_tail: list[str]) -> Iterator[subprocess.Popen[str]]:
     """``python -m movescu`` in a subprocess, killed at the end if still running."""
@@ -109,11 +117,7 @@ def test_signal_mid_object_keeps_complete_files_and_removes_partial_ones(
             statuses.append(_complete_store(port, uid))
             ctx.pending(3 - n, n)
         with RawClient(port) as client:
-            context = next(iter(client.associate([(CT, [EXPLICIT_LE])])))
-            uid = b"1.2.3.3"
-            client.send(raw_p_data(context, c_store_rq_command(1, CT, uid), command=True))
-            data = explicit_dataset(CT, uid) + b"\x00" * 4096
-            client.send(raw_p_data(context, data[:2000], command=False, last=False))
+            _start_object(client, b"1.2.3.3", 2000)
             stalled.set()
             # mid-object: nothing more is sent; our side must close it
             closed.append(client.wait_closed(BOUND))
@@ -201,11 +205,7 @@ def test_sigterm_while_waiting_for_a_stalled_sub_association_after_the_final_res
     def script(ctx: MoveContext) -> None:
         assert _complete_store(port, b"1.2.3.1") == 0x0000
         with RawClient(port) as client:
-            context = next(iter(client.associate([(CT, [EXPLICIT_LE])])))
-            uid = b"1.2.3.2"
-            client.send(raw_p_data(context, c_store_rq_command(1, CT, uid), command=True))
-            data = explicit_dataset(CT, uid) + b"\x00" * 4096
-            client.send(raw_p_data(context, data[:1500], command=False, last=False))
+            _start_object(client, b"1.2.3.2", 1500)
             ctx.respond(0x0000, completed=2, failed=0, warning=0)
             finished.set()
             closed.append(client.wait_closed(BOUND))
