@@ -38,7 +38,7 @@ LOGGER_MAP: dict[str, tuple[str, ...]] = {
     "dcmtk.apps.movescu": ("movescu",),
     "dcmtk.apps.movescu.progress": ("movescu.progress",),
     "dcmtk.dcmnet": ("movescu.net",),
-    "dcmtk.dcmdata": ("movescu.dictionary", "movescu.query", "movescu.queryfile"),
+    "dcmtk.dcmdata": ("movescu.dicom.dictionary", "movescu.query", "movescu.queryfile"),
 }
 
 LEVELS = {"TRACE": 5, "ALL": 5, "DEBUG": 10, "INFO": 20, "WARN": 30, "ERROR": 40, "FATAL": 50}

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from movescu.config import QueryKey, QueryOptions
-from movescu.dictionary import DictEntry, Dictionary
+from movescu.dicom.dictionary import DictEntry, Dictionary
 from movescu.errors import UsageError
 
 if TYPE_CHECKING:

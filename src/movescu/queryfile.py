@@ -20,8 +20,8 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from movescu.dicom.names import transfer_syntax_name
 from movescu.errors import InputFileError
-from movescu.names import transfer_syntax_name
 
 if TYPE_CHECKING:
     from pydicom import Dataset

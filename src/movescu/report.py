@@ -24,7 +24,7 @@ from movescu.config import Config
 from movescu.exit_codes import ExitCode
 
 if TYPE_CHECKING:
-    from movescu.net.stats import ReceivedObject
+    from movescu.net.scp.stats import ReceivedObject
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from movescu.config import Config
+from movescu.dicom import messages
 from movescu.exit_codes import ExitCode
-from movescu.net import messages, tls
+from movescu.net.tls import setup as tls
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
@@ -142,8 +143,8 @@ def _perform(
     tracker: RunTracker,
 ) -> ExitCode:
     """Associate, send the C-MOVEs, end the association; the SCP is already running."""
-    from movescu.net.outcome import Ending
-    from movescu.net.scu import MoveAssociation
+    from movescu.net.scu.association import MoveAssociation
+    from movescu.net.scu.outcome import Ending
     from movescu.report import MoveRecord
 
     session = MoveAssociation(config)
@@ -198,7 +199,7 @@ def _combine(code: ExitCode, status: int) -> ExitCode:
 
 
 def _report_dimse_failure(condition: str, ending: object) -> None:
-    from movescu.net.outcome import Ending
+    from movescu.net.scu.outcome import Ending
 
     # DIMSE_NOVALIDPRESENTATIONCONTEXTID is returned before the request is sent:
     # DCMTK's moveSCU logs nothing itself, only main's "Move SCU Failed".
@@ -211,7 +212,7 @@ def _report_dimse_failure(condition: str, ending: object) -> None:
 def _start_storage_scp(config: Config) -> _StorageSCP | None:
     if config.storage.port is None:
         return None
-    from movescu.net.scp import StorageSCP
+    from movescu.net.scp.server import StorageSCP
 
     scp = StorageSCP(config)
     # DCMTK binds the +P port at start-up, before the association is requested

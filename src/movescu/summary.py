@@ -25,7 +25,7 @@ from movescu.config import Config
 from movescu.progress import ProgressDisplay, Snapshot, format_size, should_display
 
 if TYPE_CHECKING:
-    from movescu.net.stats import ReceiveStats
+    from movescu.net.scp.stats import ReceiveStats
     from movescu.report import RunReport
 
 logger = logging.getLogger(__name__)
@@ -116,8 +116,8 @@ class RunTracker:
                 self._move_started[int(command.get("MessageID", 0))] = time.monotonic()
 
     def _on_received(self, event: Any) -> None:
-        from movescu.net.movelog import counters
-        from movescu.net.moveresponses import command_of
+        from movescu.net.scu.log import counters
+        from movescu.net.scu.responses import command_of
 
         message = event.message
         command = command_of(message)
@@ -198,7 +198,7 @@ class RunTracker:
 
 def _failed_uids(message: Any, assoc: Any) -> list[str]:
     """The Failed SOP Instance UID List of a final response's identifier, if any."""
-    from movescu.net.movelog import decode_identifier
+    from movescu.net.scu.log import decode_identifier
 
     context_id = message.context_id
     syntax = next(

@@ -4,7 +4,7 @@ Runs for real on a 1 MiB tmpfs (root only, as in CI).  The object sizes are
 chosen so that the spool file of the receive fails (pynetdicom's chunked
 receive writes into ``-od``: 3rd and 5th object), with a small object that
 still fits in between.  The spool file becomes the output file by a rename
-when its bytes are the output (movescu.net.spoolmeta), so, as with DCMTK
+when its bytes are the output (movescu.output.spoolmeta), so, as with DCMTK
 (which writes once), the last object still fits.
 """
 

@@ -2,7 +2,7 @@
 
 Random bytes, mutated A-ASSOCIATE-RQ PDUs, mutated P-DATA-TF PDUs after a
 valid association and valid C-STOREs whose data-set bytes are mutated are sent
-to one listening :class:`~movescu.net.scp.StorageSCP`.  Invariants: every
+to one listening :class:`~movescu.net.scp.server.StorageSCP`.  Invariants: every
 connection is closed by the server within a bound once we stop sending; no
 handler fails with an internal error; afterwards the server still accepts a
 valid association and stores a valid object; no file outside ``-od``; no

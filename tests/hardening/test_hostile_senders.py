@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from movescu.net.scp import StorageSCP
+from movescu.net.scp.server import StorageSCP
 from tests.hardening.rawpdu import (
     A_ABORT,
     CT,

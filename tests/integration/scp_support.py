@@ -10,7 +10,7 @@ from tests.support.differential import free_port
 
 from movescu.cli import parse_command_line
 from movescu.config import Config
-from movescu.net.scp import StorageSCP
+from movescu.net.scp.server import StorageSCP
 
 
 def make_config(out: Path, *options: str, port: int | None = None) -> Config:

@@ -5,7 +5,7 @@ A denied peer must be closed at TCP level before any association negotiation
 an allowed one must be served normally, and the tables are re-read for every
 connection.  The first tests run the Storage SCP's access-controlled server class
 on a bare pynetdicom AE (see docs/access-control.md); the last one checks
-:class:`movescu.net.scp.StorageSCP` itself.
+:class:`movescu.net.scp.server.StorageSCP` itself.
 """
 
 from __future__ import annotations
@@ -20,15 +20,15 @@ from typing import Any
 
 import pytest
 
-from movescu.net.access import AccessTables
+from movescu.net.access.rules import AccessTables
 
 VERIFICATION = "1.2.840.10008.1.1"
-logger = logging.getLogger("movescu.net.scp")
+logger = logging.getLogger("movescu.net.scp.server")
 
 
 def make_server_class() -> type[Any]:
     """The Storage SCP's own access-controlled server class (not a copy of it)."""
-    from movescu.net.scp import _access_controlled_server_class
+    from movescu.net.scp.server import _access_controlled_server_class
 
     return _access_controlled_server_class()
 
@@ -104,7 +104,7 @@ def test_denied_peer_is_closed_before_negotiation(
     server: Server, tables: AccessTables, caplog: pytest.LogCaptureFixture
 ) -> None:
     tables.deny.write_text("movescu: 127.0.0.1\n")
-    caplog.set_level(logging.ERROR, logger="movescu.net.scp")
+    caplog.set_level(logging.ERROR, logger="movescu.net.scp.server")
     assert raw_reply(server.port) == b""  # no A-ASSOCIATE-AC/RJ, just closed
     assert echo(server.port) is None
     assert server.opened == []  # pynetdicom never saw the connection
@@ -130,7 +130,7 @@ def test_edited_tables_apply_to_the_next_connection(server: Server, tables: Acce
 
 def test_storage_scp_enforces_access_control(tmp_path: Path, tables: AccessTables) -> None:
     from movescu.config import Config, NetworkOptions, OutputOptions, StorageOptions
-    from movescu.net.scp import StorageSCP
+    from movescu.net.scp.server import StorageSCP
 
     if "access_tables" not in inspect.signature(StorageSCP).parameters:
         pytest.skip("StorageSCP has no access_tables hook yet: +ac is not wired into scp.py")

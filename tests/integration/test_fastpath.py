@@ -1,4 +1,4 @@
-"""movescu.net.fastpath: the event-driven sub-association reactors.
+"""movescu.net.seams.accel.reactors: the event-driven sub-association reactors.
 
 Checks that the Storage SCP's associations use them, that they receive what
 pynetdicom's own reactors receive (many objects, objects larger than the
@@ -17,8 +17,8 @@ from tests.integration.scp_support import files_in, running_scp
 from tests.support.objects import CT, EXPLICIT_LE, Enc, rich_dataset
 from tests.support.sender import RawObject, send_raw
 
-from movescu.net import fastpath
-from movescu.net.monitor import PduMonitor
+from movescu.net.scp.monitor import PduMonitor
+from movescu.net.seams.accel import reactors as fastpath
 
 enc = Enc()
 
@@ -193,6 +193,6 @@ def test_data_fragments_take_the_fast_path(
         )
         assert statuses == [0]
         assert scp.wait_until_idle(10)
-    # 16 KiB PDUs: every data fragment bypasses pynetdicom's decoder (net/storestream.py)
+    # 16 KiB PDUs: every data fragment bypasses pynetdicom's decoder (accel/storestream.py)
     assert len(seen) >= 5 and seen[-1] and not any(seen[:-1])
     assert (out / "CT.1.2.826.0.4.1").read_bytes().endswith(data)

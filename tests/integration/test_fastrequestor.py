@@ -1,4 +1,4 @@
-"""The C-MOVE association's event-driven reactors (net/fastrequestor.py): same behaviour."""
+"""The C-MOVE association's event-driven reactors (accel/requestor.py): same behaviour."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.integration.scp_support import running_scp
 
-from movescu.net.fastrequestor import requestor_ae_class
+from movescu.net.seams.accel.requestor import requestor_ae_class
 
 VERIFICATION = "1.2.840.10008.1.1"
 
@@ -29,7 +29,7 @@ def test_requested_association_uses_the_fast_classes_and_releases(tmp_path: Path
             parts = (assoc, assoc.dul, assoc.dul.socket, assoc.dimse)
             names = {type(part).__name__ for part in parts}
             assert names == {"FastMoveAssociation", "FastDUL", "FastSocket", "FastMoveDIMSE"}
-            # net/movedimse.py's classes extend net/fastpath.py's
+            # net/seams/accel/movedimse.py's classes extend net/seams/accel/reactors.py's
             bases = {type(part).__mro__[1].__name__ for part in (assoc, assoc.dimse)}
             assert bases == {"FastAssociation", "FastDIMSE"}
             # each send_* pauses and restarts the reactor: many in a row must all answer

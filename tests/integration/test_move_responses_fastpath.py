@@ -1,4 +1,4 @@
-"""net/movedimse.py on a real association: the fast path is taken and changes no line.
+"""net/seams/accel/movedimse.py on a real association: the fast path is taken and changes no line.
 
 Each scenario runs twice against the same scripted Move SCP (tests/support/fake_qr.py)
 at ``-d``: once as shipped, once with every command set left to pynetdicom.  The
@@ -26,7 +26,7 @@ from movescu.config import (
     QueryOptions,
 )
 from movescu.logconfig import configure
-from movescu.net import movedimse
+from movescu.net.seams.accel import movedimse
 from movescu.query import Identifier
 from movescu.retrieve import retrieve
 

@@ -19,7 +19,7 @@ from tests.support.objects import CT, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, Enc
 from tests.support.sender import RawObject, send_raw
 
 from movescu.errors import NetworkInitError, PrivilegeError
-from movescu.net.scp import StorageSCP
+from movescu.net.scp.server import StorageSCP
 
 DATASET = Enc().el(0x00080016, "UI", CT.encode() + b"\0") + Enc().el(0x00080018, "UI", b"1.2.3\0")
 THERMOGRAPHY = "1.2.840.10008.5.1.4.1.1.601.3"  # DICONDE: unknown to pynetdicom, no prefix

@@ -515,8 +515,8 @@ def test_api_retrieve_builds_the_request_from_dcmtk_options():
 def test_our_association_socket_has_tcp_nodelay():
     import socket
 
-    from movescu.net.outcome import Ending
-    from movescu.net.scu import MoveAssociation
+    from movescu.net.scu.association import MoveAssociation
+    from movescu.net.scu.outcome import Ending
 
     with fake_qr(succeed(0)) as fake:
         session = MoveAssociation(config(fake.port))

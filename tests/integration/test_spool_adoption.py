@@ -1,6 +1,6 @@
 """The receive spool file becomes the output file when its bytes are the output.
 
-movescu.net.spoolmeta makes pynetdicom's spool start with our header; the
+movescu.output.spoolmeta makes pynetdicom's spool start with our header; the
 store stage renames it instead of writing a copy only when every byte
 matches.  These tests count the copies the writer makes.
 """

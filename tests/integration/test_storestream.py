@@ -1,4 +1,4 @@
-"""movescu.net.storestream: the C-STORE fast path of the Storage SCP's DUL thread.
+"""movescu.net.seams.accel.storestream: the C-STORE fast path of the Storage SCP's DUL thread.
 
 Each PDU layout is sent twice by a raw client, once with the fast path and once
 with it switched off (pynetdicom's own path for every PDU); what the sender gets
@@ -29,10 +29,10 @@ from tests.hardening.rawpdu import (
 )
 from tests.integration.scp_support import files_in, running_scp
 
-from movescu.net.fastdimse import fast_dimse_class
-from movescu.net.pdata import p_data_tf, pdv_items
-from movescu.net.scp import StorageSCP
-from movescu.net.storestream import StoreStream
+from movescu.dicom.pdata import p_data_tf, pdv_items
+from movescu.net.scp.server import StorageSCP
+from movescu.net.seams.accel.storedimse import fast_dimse_class
+from movescu.net.seams.accel.storestream import StoreStream
 
 STORE = 1  # context ID of CT / explicit VR LE
 ECHO = 3  # context ID of Verification
@@ -304,7 +304,7 @@ def test_response_pdu_is_what_pynetdicom_encodes() -> None:
 def test_failing_observer_does_not_stop_the_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from movescu.net.monitor import PduMonitor
+    from movescu.net.scp.monitor import PduMonitor
 
     def failing(self: PduMonitor, last: bool) -> None:
         raise RuntimeError("observer bug")
@@ -369,7 +369,8 @@ def test_drain_stops_at_a_pdu_the_stream_does_not_take() -> None:
 def test_next_spool_file_is_opened_ahead_and_removed_at_the_end(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from movescu.net import spool, storestream
+    from movescu.net.seams.accel import storestream
+    from movescu.output import receive as spool
 
     opened: list[str] = []
     original = storestream.new_spool_file

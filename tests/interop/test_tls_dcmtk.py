@@ -75,7 +75,7 @@ def test_storescu_with_a_ca_signed_certificate_is_received(
 
 
 def test_storescu_objects_of_many_pdus_arrive_intact_over_tls(tmp_path: Path, pki: PKI) -> None:
-    # the C-STORE fast path (net/storestream.py) takes PDUs in place from the TLS
+    # the C-STORE fast path (net/seams/accel/storestream.py) takes PDUs in place from the TLS
     # socket's receive buffer: ~1 MB objects in 16 KiB PDUs must arrive byte for byte
     import struct
 

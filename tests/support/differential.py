@@ -153,7 +153,7 @@ def receive_in_process(
     """Our Storage SCP alone (no C-MOVE): parse the options, receive ``objects``, stop."""
     from movescu.cli import parse_command_line
     from movescu.config import Config
-    from movescu.net.scp import StorageSCP
+    from movescu.net.scp.server import StorageSCP
     from tests.support.sender import send_raw
 
     out = work / "out"

@@ -72,9 +72,9 @@ def run_main_fixture(
     retrieve.run = runner.fake_run  # type: ignore[attr-defined]
     query = types.ModuleType("movescu.query")
     query.parse_key = fake_parse_key  # type: ignore[attr-defined]
-    dictionary = types.ModuleType("movescu.dictionary")
+    dictionary = types.ModuleType("movescu.dicom.dictionary")
     dictionary.load_dictionary = lambda environ: object()  # type: ignore[attr-defined]
     monkeypatch.setitem(__import__("sys").modules, "movescu.retrieve", retrieve)
     monkeypatch.setitem(__import__("sys").modules, "movescu.query", query)
-    monkeypatch.setitem(__import__("sys").modules, "movescu.dictionary", dictionary)
+    monkeypatch.setitem(__import__("sys").modules, "movescu.dicom.dictionary", dictionary)
     yield runner

@@ -1,4 +1,4 @@
-"""Unit tests of movescu.net.access: the hosts_access(5) language and search order.
+"""Unit tests of movescu.net.access.rules: the hosts_access(5) language and search order.
 
 Every expected verdict in the tables below was obtained from Debian's libwrap
 7.6.q (the library DCMTK's Debian build links) through ``hosts_ctl()``; the last
@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from movescu.net import access
-from movescu.net.access import (
+from movescu.net.access import rules as access
+from movescu.net.access.rules import (
     AccessDecision,
     AccessTables,
     check_access,
@@ -336,7 +336,7 @@ def test_error_in_allow_table_stops_it_without_granting(tmp_path: Path) -> None:
 
 
 def test_bad_lines_warn_and_never_raise(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="movescu.net.access")
+    caplog.set_level(logging.WARNING, logger="movescu.net.access.rules")
     deny = "junk without separator\nmovescu: 10.0.0.1\n"
     assert decide(tmp_path, None, deny, "a.b", LOCALHOST) is True
     assert 'hosts.deny, line 1: missing ":" separator' in caplog.text
@@ -651,8 +651,11 @@ def test_agrees_with_libwrap(
 
 
 def test_module_does_not_import_pynetdicom() -> None:
-    code = "import sys, movescu.net.access; print(sorted(m for m in sys.modules if 'dicom' in m))"
-    src = Path(access.__file__).parents[2]
+    code = (
+        "import sys, movescu.net.access.rules; "
+        "print(sorted(m for m in sys.modules if 'dicom' in m))"
+    )
+    src = Path(access.__file__).parents[3]
     result = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

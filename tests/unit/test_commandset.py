@@ -1,4 +1,4 @@
-"""movescu.net.commandset: the clean command-set walk both fast readers share."""
+"""movescu.dicom.commandset: the clean command-set walk both fast readers share."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from movescu.net.commandset import AE, UI, UL, US, read_elements
+from movescu.dicom.commandset import AE, UI, UL, US, read_elements
 
 VRS = {0x0000: UL, 0x0002: UI, 0x0100: US, 0x1030: AE}
 

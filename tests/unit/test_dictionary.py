@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from movescu.dictionary import (
+from movescu.dicom.dictionary import (
     DictEntry,
     Dictionary,
     load_dictionary,
@@ -90,7 +90,7 @@ def test_private_data_without_dictionary_entry_is_unknown(base: Dictionary, tag:
 
 
 def test_dcmdictpath_extends_and_overrides(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="movescu.dictionary")
+    caplog.set_level(logging.DEBUG, logger="movescu.dicom.dictionary")
     d = load_dictionary({"DCMDICTPATH": str(DATA / "good.dic")})
     assert d.loaded
     assert d.lookup_name("MyPatientID") == DictEntry(0x00100020, "LO", "MyPatientID", "1")
@@ -123,7 +123,7 @@ def test_dcmdictpath_ranges_and_private_entries() -> None:
 
 def test_bad_dictionary_messages_match_dcmtk(caplog: pytest.LogCaptureFixture) -> None:
     """The texts DCMTK 3.6.7 logged for the same file (DCMDICTPATH=bad.dic)."""
-    caplog.set_level(logging.INFO, logger="movescu.dictionary")
+    caplog.set_level(logging.INFO, logger="movescu.dicom.dictionary")
     name = str(DATA / "bad.dic")
     d = load_dictionary({"DCMDICTPATH": name})
     assert _errors(caplog) == [
@@ -141,7 +141,7 @@ def test_bad_dictionary_messages_match_dcmtk(caplog: pytest.LogCaptureFixture) -
 
 
 def test_missing_file(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="movescu.dictionary")
+    caplog.set_level(logging.INFO, logger="movescu.dicom.dictionary")
     d = load_dictionary({"DCMDICTPATH": "/nonexistent/x.dic"})
     assert _errors(caplog) == [
         "E: DcmDataDictionary: Cannot open file: /nonexistent/x.dic",

@@ -18,9 +18,9 @@ import pytest
 
 from movescu.cli import manpage, manpage_text
 from movescu.cli.options import BY_LONG, OPTIONS
+from movescu.dicom.contexts import ACCEPT_ALL
+from movescu.dicom.sop_classes import STORAGE_SOP_CLASSES
 from movescu.exit_codes import ExitCode
-from movescu.net.contexts import ACCEPT_ALL
-from movescu.net.sop_classes import STORAGE_SOP_CLASSES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 REGENERATE = f"out of date: run `{manpage.GENERATOR}`"

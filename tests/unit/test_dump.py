@@ -13,8 +13,8 @@ from pydicom.sequence import Sequence
 from tests.support.tools import dcmtk_tool
 
 from movescu.config import QueryOptions
-from movescu.dictionary import load_dictionary, set_active_dictionary
-from movescu.dump import (
+from movescu.dicom.dictionary import load_dictionary, set_active_dictionary
+from movescu.dicom.dump import (
     dataset_dump,
     dimse_dump,
     dimse_status_text,

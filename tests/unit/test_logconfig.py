@@ -49,8 +49,8 @@ def test_every_line_gets_a_prefix_and_trailing_newline_gives_empty_line() -> Non
 def test_configure_writes_prefixed_lines_to_given_stream() -> None:
     stream = io.StringIO()
     configure(LoggingOptions(level=LogLevel.INFO), program="movescu", stderr=stream)
-    logging.getLogger("movescu.net.scu").info("Requesting Association")
-    logging.getLogger("movescu.net.scu").debug("hidden")
+    logging.getLogger("movescu.net.scu.association").info("Requesting Association")
+    logging.getLogger("movescu.net.scu.association").debug("hidden")
     assert stream.getvalue() == "I: Requesting Association\n"
 
 
@@ -199,7 +199,7 @@ def test_expand_variables_properties_then_environment() -> None:
 def test_logger_name_mapping() -> None:
     assert map_logger_name("dcmtk.apps.movescu.progress") == ("movescu.progress",)
     assert map_logger_name("dcmtk.dcmnet") == ("movescu.net",)
-    assert map_logger_name("movescu.net.scu") == ("movescu.net.scu",)
+    assert map_logger_name("movescu.net.scu.association") == ("movescu.net.scu.association",)
     assert map_logger_name("dcmtk.apps.storescu.progress") == ()
 
 
@@ -295,11 +295,11 @@ def test_simple_and_ttcc_layouts(tmp_path: Path, capsys: pytest.CaptureFixture[s
         "log4cplus.appender.b.layout = log4cplus::TTCCLayout\n",
     )
     configure(LoggingOptions(config_file=cfg), program="movescu")
-    logging.getLogger("movescu.net.scu").info("Requesting Association")
+    logging.getLogger("movescu.net.scu.association").info("Requesting Association")
     captured = capsys.readouterr()
     assert captured.out == "INFO - Requesting Association\n"
     assert re.fullmatch(
-        r"\d+ \[\d+\] INFO movescu\.net\.scu <> - Requesting Association\n", captured.err
+        r"\d+ \[\d+\] INFO movescu\.net\.scu\.association <> - Requesting Association\n", captured.err
     )
 
 
@@ -313,7 +313,7 @@ def test_null_appender_and_additivity(tmp_path: Path, capsys: pytest.CaptureFixt
         "log4cplus.appender.nothing = log4cplus::NullAppender\n",
     )
     configure(LoggingOptions(config_file=cfg), program="movescu")
-    logging.getLogger("movescu.net.scu").debug("swallowed")
+    logging.getLogger("movescu.net.scu.association").debug("swallowed")
     logging.getLogger("movescu.query").debug("shown")
     assert capsys.readouterr().out == "DEBUG - shown\n"
 
@@ -384,8 +384,8 @@ def test_dcmtk_logger_cfg_progress_and_layouts(
     shutil.copy(DCMTK_LOGGER_CFG, cfg)
     configure(LoggingOptions(config_file=cfg), program="movescu")
     assert progress_enabled()
-    logging.getLogger("movescu.net.scu").info("Requesting Association")
-    logging.getLogger("movescu.net.scu").debug("Request Parameters:\n====")
+    logging.getLogger("movescu.net.scu.association").info("Requesting Association")
+    logging.getLogger("movescu.net.scu.association").debug("Request Parameters:\n====")
     configure(LoggingOptions(level=LogLevel.WARN), program="movescu", stderr=io.StringIO())
     captured = capsys.readouterr()
     assert re.fullmatch(r"\d\d:\d\d:\d\d  INFO: Requesting Association\n", captured.out)
@@ -416,10 +416,10 @@ def test_root_without_appenders_complains_once(tmp_path: Path) -> None:
     cfg = _write(tmp_path, "log4cplus.rootLogger = WARN\n")
     stream = io.StringIO()
     configure(LoggingOptions(config_file=cfg), program="movescu", stderr=stream)
-    logging.getLogger("movescu.net.scu").error("one")
-    logging.getLogger("movescu.net.scu").error("two")
+    logging.getLogger("movescu.net.scu.association").error("one")
+    logging.getLogger("movescu.net.scu.association").error("two")
     assert stream.getvalue() == (
-        "log4cplus:ERROR No appenders could be found for logger (movescu.net.scu).\n"
+        "log4cplus:ERROR No appenders could be found for logger (movescu.net.scu.association).\n"
         "log4cplus:ERROR Please initialize the log4cplus system properly.\n"
     )
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from movescu.net.movecommand import (
+from movescu.net.seams.accel.movecommand import (
     PRIMITIVE_FIELDS,
     MoveCommand,
     move_primitive,

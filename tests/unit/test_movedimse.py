@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from tests.unit.test_movecommand import CLEAN, clean, encoded_response
 
-from movescu.net.movedimse import (
+from movescu.net.scu.responses import command_of
+from movescu.net.seams.accel.movedimse import (
     PENDING_STATUS,
     move_association_class,
     move_dimse_class,
     single_command,
 )
-from movescu.net.moveresponses import command_of
 
 MOVE = "1.2.840.10008.5.1.4.1.2.2.2"
 KEYWORDS = (

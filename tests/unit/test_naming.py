@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from movescu.net.sop_classes import MODALITY_PREFIXES, STORAGE_SOP_CLASSES, prefix_for
+from movescu.dicom.sop_classes import MODALITY_PREFIXES, STORAGE_SOP_CLASSES, prefix_for
 from movescu.output.naming import NAME_MAX, object_file_name, sanitize_file_name
 
 

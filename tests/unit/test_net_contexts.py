@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from movescu.config import PreferredTransferSyntax, ProposedTransferSyntax
-from movescu.net import contexts, messages
+from movescu.dicom import contexts, messages
 
 LE, BE, IMPLICIT = contexts.EXPLICIT_LE, contexts.EXPLICIT_BE, contexts.IMPLICIT_LE
 
@@ -112,7 +112,7 @@ def test_rejection_lines():
 def test_address_family_selection():
     from movescu.config import IPFamily
     from movescu.errors import AssociationError
-    from movescu.net.transport import resolve_address
+    from movescu.net.scu.transport import resolve_address
 
     assert resolve_address("127.0.0.1", 104, IPFamily.IPV4) == "127.0.0.1"
     assert resolve_address("::1", 104, IPFamily.IPV6) == "::1"

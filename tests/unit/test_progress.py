@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from movescu.config import Config, ExtraOptions, LoggingOptions, LogLevel, NetworkOptions
 from movescu.logconfig import configure
-from movescu.net.stats import ReceivedObject, ReceiveStats
+from movescu.net.scp.stats import ReceivedObject, ReceiveStats
 from movescu.progress import (
     CLEAR,
     ProgressDisplay,
@@ -164,7 +164,7 @@ def test_log_lines_clear_the_line_first_and_hooks_are_removed(log_stream):
     display.start()
     try:
         display.draw()
-        logging.getLogger("movescu.net.scu").info("Releasing Association")
+        logging.getLogger("movescu.net.scu.association").info("Releasing Association")
         display.draw()
     finally:
         display.stop()

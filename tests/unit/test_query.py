@@ -23,7 +23,7 @@ from pydicom.uid import (
 )
 
 from movescu.config import QueryKey, QueryOptions
-from movescu.dictionary import Dictionary, load_dictionary, set_active_dictionary
+from movescu.dicom.dictionary import Dictionary, load_dictionary, set_active_dictionary
 from movescu.errors import InputFileError, UsageError
 from movescu.exit_codes import ExitCode
 from movescu.query import (

@@ -6,7 +6,7 @@ from io import BytesIO
 
 import pytest
 
-from movescu.net.storerequest import store_request_primitive, store_request_values
+from movescu.net.seams.accel.storerequest import store_request_primitive, store_request_values
 
 FIELDS = (
     "AffectedSOPClassUID",

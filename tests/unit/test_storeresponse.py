@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from movescu.net.storeresponse import plain_store_response
+from movescu.net.seams.accel.storeresponse import plain_store_response
 
 
 def _response(**fields: object) -> object:

@@ -1,4 +1,4 @@
-"""movescu.net.tls / tlssuites: contexts, keys, profiles, ciphersuites, seeds, messages."""
+"""movescu.net.tls.setup / tlssuites: contexts, keys, profiles, ciphersuites, seeds, messages."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ from movescu.config import (
 )
 from movescu.errors import TLSError
 from movescu.exit_codes import ExitCode
-from movescu.net import tls, tlsconnection, tlssuites
+from movescu.net.tls import connection as tlsconnection
+from movescu.net.tls import setup as tls
+from movescu.net.tls import suites as tlssuites
 
 
 @pytest.fixture(scope="module")
@@ -393,7 +395,7 @@ def _handshake_pair(pki: PKI, options: TLSOptions) -> tuple[ssl.SSLSocket, ssl.S
 def test_connection_details_logged_at_debug_after_the_handshake(
     pki: PKI, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.DEBUG, "movescu.net.tlsconnection"):
+    with caplog.at_level(logging.DEBUG, "movescu.net.tls.connection"):
         server, client = _handshake_pair(pki, _options(pki, private_key=pki.server.key))
     try:
         lines = tlsconnection.connection_details(client)

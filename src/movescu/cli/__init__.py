@@ -83,7 +83,7 @@ def parse_command_line(
     # DCMTK 3.7.0: --list-ciphers and --list-profiles are exclusive options, like --version
     if scan.has("--list-ciphers") or scan.has("--list-profiles"):
         from movescu.cli.helpformat import format_header
-        from movescu.net import tlssuites
+        from movescu.net.tls import suites as tlssuites
 
         if scan.has("--list-ciphers"):
             return TextOutput(tlssuites.format_cipher_list(format_header()))

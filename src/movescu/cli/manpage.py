@@ -5,8 +5,8 @@ Owns the text of ``docs/movescu.1`` and ``docs/usage.md``: DCMTK's man-page
 sections (NAME ... SEE ALSO) in our own words, with every option taken from
 :mod:`movescu.cli.options` (grouped as in ``--help``), the exit codes from
 :class:`movescu.exit_codes.ExitCode`, the accepted SOP classes from
-:mod:`movescu.net.sop_classes` and the transfer syntaxes from
-:mod:`movescu.net.contexts`.  Both renderings come from one document model, so
+:mod:`movescu.dicom.sop_classes` and the transfer syntaxes from
+:mod:`movescu.dicom.contexts`.  Both renderings come from one document model, so
 they cannot drift apart; ``tests/unit/test_docs_sync.py`` fails when the files
 in ``docs/`` differ from what this module produces.
 
@@ -31,14 +31,14 @@ import movescu
 from movescu.cli import manpage_text as text
 from movescu.cli.helpformat import APPLICATION, DESCRIPTION
 from movescu.cli.options import GROUPS, OPTIONS, PARAMETERS, Kind, Option
-from movescu.exit_codes import ExitCode
-from movescu.net.contexts import (
+from movescu.dicom.contexts import (
     ACCEPT_ALL,
     MODEL_SOP_CLASSES,
     accepted_transfer_syntaxes,
     proposed_transfer_syntaxes,
 )
-from movescu.net.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS
+from movescu.dicom.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS
+from movescu.exit_codes import ExitCode
 
 GENERATOR = (
     "PYTHONPATH=src python -m movescu.cli.manpage --roff docs/movescu.1 --markdown docs/usage.md"

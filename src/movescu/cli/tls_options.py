@@ -4,7 +4,7 @@ Owns the order and the dependence/conflict checks of dcmtls'
 ``DcmTLSOptions::parseArguments`` for an acceptor-requestor (movescu), with
 DCMTK's messages; called by :func:`movescu.cli.to_config.build_config` after the
 network options.  Must not open files or build SSL contexts (that is
-:mod:`movescu.net.tls`, when the run starts).
+:mod:`movescu.net.tls.setup`, when the run starts).
 """
 
 from __future__ import annotations

@@ -165,7 +165,7 @@ def evaluate_keys(options: Options, environ: Mapping[str, str]) -> tuple[QueryKe
     occurrences = options.all("--key")
     if not occurrences:
         return ()
-    from movescu.dictionary import load_dictionary
+    from movescu.dicom.dictionary import load_dictionary
     from movescu.query import parse_key
 
     dictionary = load_dictionary(environ)

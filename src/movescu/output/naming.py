@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 
-from movescu.net.sop_classes import prefix_for
+from movescu.dicom.sop_classes import prefix_for
 
 #: Linux/most filesystems: maximum bytes of one path component.
 NAME_MAX = 255

@@ -5,7 +5,7 @@ and maps failures to named DIMSE statuses: ``--ignore`` (receive, discard,
 0x0000), ``+B`` (exact received bytes + a meta header from the request, no
 checks) and normal mode (re-encoded per the output options, then the data
 set's SOP Class/Instance UIDs are compared with the request).  Must not touch
-the network: :mod:`movescu.net.scp` hands it the received bytes and sends the
+the network: :mod:`movescu.net.scp.server` hands it the received bytes and sends the
 status it returns.
 """
 
@@ -176,7 +176,7 @@ def _spool_is_output(received: ReceivedDataSet, chunks: Iterable[Chunk]) -> bool
     """True when the receive spool file already is the output file ``chunks`` describe.
 
     pynetdicom's spool file starts with the header our output would have
-    (:mod:`movescu.net.spoolmeta`); then a rename replaces writing every byte again.
+    (:mod:`movescu.output.spoolmeta`); then a rename replaces writing every byte again.
     """
     return received.path is not None and file_matches(received.path, chunks)
 

@@ -1,0 +1,370 @@
+"""DCMTK 3.6.7's wording for the C-MOVE SCU: status texts, UID names and dumps.
+
+Owns the *text* the SCU logs (``dcmnet/libsrc/diutil.cc``, ``dimdump.cc``,
+``assoc.cc`` layouts as printed by DCMTK 3.6.7 ``movescu -v/-d``).  Pure
+functions returning strings or lists of lines; no logging, no network, no
+pynetdicom import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from movescu.dicom import contexts
+from movescu.dicom.names import find_uid_name, move_status_text
+
+#: DCMTK's names (``dcmFindNameOfUID``) for the UIDs the SCU mentions.
+UID_NAMES: dict[str, str] = {
+    "1.2.840.10008.3.1.1.1": "",
+    "1.2.840.10008.5.1.4.1.2.1.1": "FINDPatientRootQueryRetrieveInformationModel",
+    "1.2.840.10008.5.1.4.1.2.1.2": "MOVEPatientRootQueryRetrieveInformationModel",
+    "1.2.840.10008.5.1.4.1.2.2.1": "FINDStudyRootQueryRetrieveInformationModel",
+    "1.2.840.10008.5.1.4.1.2.2.2": "MOVEStudyRootQueryRetrieveInformationModel",
+    "1.2.840.10008.5.1.4.1.2.3.1": "RETIRED_FINDPatientStudyOnlyQueryRetrieveInformationModel",
+    "1.2.840.10008.5.1.4.1.2.3.2": "RETIRED_MOVEPatientStudyOnlyQueryRetrieveInformationModel",
+    contexts.IMPLICIT_LE: "LittleEndianImplicit",
+    contexts.EXPLICIT_LE: "LittleEndianExplicit",
+    contexts.EXPLICIT_BE: "BigEndianExplicit",
+    contexts.DEFLATED_LE: "DeflatedLittleEndianExplicit",
+}
+
+
+#: dcmdump's "# Used TransferSyntax:" names
+TS_DUMP_NAMES: dict[str, str] = {
+    contexts.IMPLICIT_LE: "Little Endian Implicit",
+    contexts.EXPLICIT_LE: "Little Endian Explicit",
+    contexts.EXPLICIT_BE: "Big Endian Explicit",
+    contexts.DEFLATED_LE: "Deflated Explicit VR Little Endian",
+}
+
+
+def ts_dump_name(uid: str) -> str:
+    """The name dcmdump prints for a transfer syntax (``Unknown Transfer Syntax`` else)."""
+    return TS_DUMP_NAMES.get(uid, "Unknown Transfer Syntax")
+
+
+def uid_name(uid: str) -> str:
+    """``=Name`` for a known UID (as DCMTK's association dump prints it), else the UID."""
+    name = UID_NAMES.get(uid)
+    if name is None:  # a sub-association's storage classes and transfer syntaxes
+        name = find_uid_name(uid)
+    return f"={name}" if name else uid
+
+
+# --------------------------------------------------------------------------- statuses
+
+
+def move_status_short(status: int) -> str:
+    """``DU_cmoveStatusString``: the text in ``Received Final Move Response (...)``."""
+    return move_status_text(status)
+
+
+def move_status_long(status: int) -> str:
+    """``DIMSE_printCMoveStatusString``: the ``DIMSE Status`` line of a dump."""
+    names = {
+        0x0122: "Refused: SOP Class not supported",
+        0x0124: "Refused: Not authorized",
+        0x0210: "Duplicate invocation",
+        0x0211: "Unrecognized operation",
+        0x0212: "Mistyped argument",
+        0x0000: "Success: Sub-operations complete - No failures or warnings",
+        0xA701: "Refused: Out of resources - Unable to calculate number of matches",
+        0xA702: "Refused: Out of resources - Unable to perform sub-operations",
+        0xA801: "Refused: Move Destination unknown",
+        0xA900: "Error: Data Set does not match SOP Class",
+        0xAA00: "Failed: None of the frames requested were found in SOP Instance",
+        0xAA01: "Failed: Unable to create new object for this SOP Class",
+        0xAA02: "Failed: Unable to extract frames",
+        0xAA03: "Failed: Time-based request for non-time-based SOP Instance",
+        0xAA04: "Failed: Invalid request",
+        0xFE00: "Cancel: Sub-operations terminated due to Cancel Indication",
+        0xB000: "Warning: Sub-operations complete - One or more failures or warnings",
+        0xFF00: "Pending: Sub-operations are continuing",
+    }
+    if status in names:
+        text = names[status]
+    elif status & 0xF000 == 0xC000:
+        text = "Failed: Unable to process"
+    else:
+        text = _status_class(status)
+    return f"0x{status:04x}: {text}"
+
+
+def _status_class(status: int) -> str:
+    # DIMSE_printStatusClassString
+    if status == 0x0000:
+        return "Success"
+    if status & 0xF000 == 0xB000 or status in (0x0001, 0x0107, 0x0116):
+        return "Warning"
+    if status in (0xFF00, 0xFF01):
+        return "Pending"
+    if status == 0xFE00:
+        return "Cancel"
+    if status & 0xF000 in (0xA000, 0xC000) or status & 0xFF00 in (0x0100, 0x0200):
+        return "Failure"
+    return "Unknown Status Code"
+
+
+def is_warning(status: int) -> bool:
+    """DCMTK 3.6.7 movescu: only 0xB000 counts as a warning (exit 68)."""
+    return status == 0xB000
+
+
+def is_success_or_cancel(status: int) -> bool:
+    """0x0000 and 0xFE00 leave the exit status alone (spec 7.4)."""
+    return status in (0x0000, 0xFE00)
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+#: DCMTK conditions (module 0006 = dcmnet) as ``DimseCondition::dump`` prints them.
+READ_TIMEOUT = "0006:031a DUL network read timeout"
+PEER_ABORTED = "0006:0317 Peer aborted Association (or never connected)"
+DIMSE_TIMEOUT = "0006:0207 DIMSE No data available (timeout in non-blocking mode)"
+NO_VALID_CONTEXT = "0006:0208 DIMSE No valid Presentation Context ID"
+#: what DCMTK 3.6.7 reports when -pi misreads a pending response's data set as a command
+COMMAND_READ_FAILED = (
+    "0006:020d DIMSE: receiveCommand: cmdSet->read() Failed\n0001:0004 Invalid stream"
+)
+INAPPROPRIATE_DATA = "0006:0202 DIMSE Inappropriate data for message"
+PEER_RELEASED = "0006:0319 DUL Peer Requested Release"
+
+
+def tcp_error(text: str) -> str:
+    return f"0006:031c TCP Initialization Error: {text}"
+
+
+def unknown_host(host: str) -> str:
+    return f"0006:0320 Attempt to connect to unknown host: {host}"
+
+
+def unexpected_msg_id(got: int, expected: int) -> str:
+    return f"0006:0211 DIMSE: Unexpected Response MsgId: {got} (expected: {expected})"
+
+
+def unexpected_command(command_field: int) -> str:
+    return f"0006:0211 DIMSE: Unexpected Response Command Field: 0x{command_field:x}"
+
+
+# --------------------------------------------------------------------------- rejections
+
+_RESULTS = {1: "Rejected Permanent", 2: "Rejected Transient"}
+_SOURCES = {
+    1: "Service User",
+    2: "Service Provider (ACSE Related)",
+    3: "Service Provider (Presentation Related)",
+}
+_REASONS = {
+    (1, 1): "No Reason",
+    (1, 2): "App Context Name Not Supported",
+    (1, 3): "Calling AE Title Not Recognized",
+    (1, 7): "Called AE Title Not Recognized",
+    (2, 1): "No Reason",
+    (2, 2): "Protocol Version Not Supported",
+    (3, 1): "Temporary Congestion",
+    (3, 2): "Local Limit Exceeded",
+}
+
+
+def rejection_lines(result: int, source: int, reason: int) -> list[str]:
+    """``ASC_printRejectParameters``: the two lines after ``Association Rejected:``."""
+    return [
+        f"Result: {_RESULTS.get(result, 'UNKNOWN')}, Source: {_SOURCES.get(source, 'UNKNOWN')}",
+        f"Reason: {_REASONS.get((source, reason), 'UNKNOWN')}",
+    ]
+
+
+# --------------------------------------------------------------------------- association dumps
+
+
+@dataclass(frozen=True)
+class ContextSummary:
+    """One presentation context for an A-ASSOCIATE dump."""
+
+    context_id: int
+    abstract_syntax: str
+    transfer_syntaxes: Sequence[str]
+    #: None for a proposal (RQ); the A-ASSOCIATE-AC result (0 = accepted) otherwise
+    result: int | None = None
+
+
+@dataclass(frozen=True)
+class AssociationSummary:
+    """What DCMTK prints between ``BEGIN A-ASSOCIATE-RQ/AC`` and ``END``."""
+
+    our_uid: str
+    our_version: str
+    calling: str
+    called: str
+    our_max_pdu: int
+    contexts: Sequence[ContextSummary]
+    their_uid: str = ""
+    their_version: str = ""
+    their_max_pdu: int = 0
+    #: "Responding Application Name": None prints the called AE title (DCMTK's
+    #: requestor sets it so); an acceptor's dumps print it empty
+    responding: str | None = None
+
+
+def association_dump(kind: str, summary: AssociationSummary) -> list[str]:
+    """The ``ASC_dumpParameters`` block for ``kind`` ``"RQ"`` or ``"AC"``."""
+    responding = summary.called if summary.responding is None else summary.responding
+    lines = [
+        f"====================== BEGIN A-ASSOCIATE-{kind} =====================",
+        f"Our Implementation Class UID:      {summary.our_uid}",
+        f"Our Implementation Version Name:   {summary.our_version}",
+        f"Their Implementation Class UID:    {summary.their_uid}",
+        f"Their Implementation Version Name: {summary.their_version}",
+        "Application Context Name:    1.2.840.10008.3.1.1.1",
+        f"Calling Application Name:    {summary.calling}",
+        f"Called Application Name:     {summary.called}",
+        f"Responding Application Name: {responding}",
+        f"Our Max PDU Receive Size:    {summary.our_max_pdu}",
+        f"Their Max PDU Receive Size:  {summary.their_max_pdu}",
+        "Presentation Contexts:",
+    ]
+    for ctx in summary.contexts:
+        lines.extend(_context_lines(ctx))
+    lines += [
+        "Requested Extended Negotiation: none",
+        "Accepted Extended Negotiation:  none",
+        "Requested User Identity Negotiation: none",
+        "User Identity Negotiation Response:  none",
+        f"======================= END A-ASSOCIATE-{kind} ======================",
+    ]
+    return lines
+
+
+#: DCMTK's names of presentation-context results (PS3.8 9.3.3.2)
+_CONTEXT_RESULTS = {
+    0: "Accepted",
+    1: "User Rejection",
+    2: "No Reason",
+    3: "Abstract Syntax Not Supported",
+    4: "Transfer Syntaxes Not Supported",
+}
+
+
+def _context_lines(ctx: ContextSummary) -> list[str]:
+    state = "Proposed" if ctx.result is None else _CONTEXT_RESULTS.get(ctx.result, "Unknown")
+    lines = [
+        f"  Context ID:        {ctx.context_id} ({state})",
+        f"    Abstract Syntax: {uid_name(ctx.abstract_syntax)}",
+        "    Proposed SCP/SCU Role: Default",
+    ]
+    if ctx.result is None:
+        lines.append("    Proposed Transfer Syntax(es):")
+        lines.extend(f"      {uid_name(ts)}" for ts in ctx.transfer_syntaxes)
+    else:
+        lines.append("    Accepted SCP/SCU Role: Default")
+        if ctx.result == 0 and ctx.transfer_syntaxes:
+            lines.append(f"    Accepted Transfer Syntax: {uid_name(ctx.transfer_syntaxes[0])}")
+    return lines
+
+
+# --------------------------------------------------------------------------- DIMSE dumps
+
+_BEGIN = {
+    "OUTGOING": "===================== OUTGOING DIMSE MESSAGE ====================",
+    "INCOMING": "===================== INCOMING DIMSE MESSAGE ====================",
+}
+_END = "======================= END DIMSE MESSAGE ======================="
+
+
+def _field(name: str, value: object) -> str:
+    return f"{name:<30}: {value}"
+
+
+def move_request_dump(
+    context_id: int, msg_id: int, sop_class: str, priority: int, destination: str
+) -> list[str]:
+    """``DIMSE_dumpMessage`` for the outgoing C-MOVE-RQ."""
+    name = UID_NAMES.get(sop_class) or sop_class
+    prio = {0: "medium", 1: "high", 2: "low"}.get(priority, str(priority))
+    return [
+        _BEGIN["OUTGOING"],
+        _field("Message Type", "C-MOVE RQ"),
+        _field("Presentation Context ID", context_id),
+        _field("Message ID", msg_id),
+        _field("Affected SOP Class UID", name),
+        _field("Data Set", "present"),
+        _field("Priority", prio),
+        _field("Move Destination", destination),
+        _END,
+    ]
+
+
+def store_request_dump(
+    context_id: int,
+    msg_id: int,
+    sop_class: str,
+    sop_instance: str,
+    data_set: bool,
+    priority: int,
+    originator: tuple[str | None, int | None] = (None, None),
+) -> list[str]:
+    """``DIMSE_dumpMessage`` for an incoming C-STORE-RQ (the Storage SCP at ``-d``).
+
+    ``originator`` is the Move Originator AE Title and Message ID; each line is
+    printed only when the request carries the element.
+    """
+    prio = {0: "medium", 1: "high", 2: "low"}.get(priority, str(priority))
+    title, originator_id = originator
+    lines = [
+        _BEGIN["INCOMING"],
+        _field("Message Type", "C-STORE RQ"),
+        _field("Presentation Context ID", context_id),
+        _field("Message ID", msg_id),
+        _field("Affected SOP Class UID", find_uid_name(sop_class) or sop_class),
+        _field("Affected SOP Instance UID", sop_instance),
+        _field("Data Set", "present" if data_set else "none"),
+        _field("Priority", prio),
+    ]
+    if title is not None:
+        lines.append(_field("Move Originator AE Title", title))
+    if originator_id is not None:
+        lines.append(_field("Move Originator ID", originator_id))
+    return [*lines, _END]
+
+
+def echo_request_dump(context_id: int, msg_id: int, data_set: bool) -> list[str]:
+    """``DIMSE_dumpMessage`` for an incoming C-ECHO-RQ (DCMTK prints no SOP class)."""
+    return [
+        _BEGIN["INCOMING"],
+        _field("Message Type", "C-ECHO RQ"),
+        _field("Presentation Context ID", context_id),
+        _field("Message ID", msg_id),
+        _field("Data Set", "present" if data_set else "none"),
+        _END,
+    ]
+
+
+def move_response_dump(
+    msg_id: int,
+    sop_class: str | None,
+    counters: Iterable[int | None],
+    data_set: bool,
+    status: int,
+) -> list[str]:
+    """``DIMSE_dumpMessage`` for an incoming C-MOVE-RSP (movescu passes no context ID).
+
+    ``counters`` are remaining, completed, failed and warning sub-operations
+    (None when the element is absent: printed ``none``).
+    """
+    remaining, completed, failed, warning = ("none" if c is None else str(c) for c in counters)
+    name = "none" if not sop_class else (UID_NAMES.get(sop_class) or sop_class)
+    return [
+        _BEGIN["INCOMING"],
+        _field("Message Type", "C-MOVE RSP"),
+        _field("Message ID Being Responded To", msg_id),
+        _field("Affected SOP Class UID", name),
+        _field("Remaining Suboperations", remaining),
+        _field("Completed Suboperations", completed),
+        _field("Failed Suboperations", failed),
+        _field("Warning Suboperations", warning),
+        _field("Data Set", "present" if data_set else "none"),
+        _field("DIMSE Status", move_status_long(status)),
+        _END,
+    ]

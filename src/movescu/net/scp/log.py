@@ -1,0 +1,131 @@
+"""The Storage SCP's ``-d`` dumps: a sub-association's A-ASSOCIATE-RQ/AC and its requests.
+
+Owns turning what pynetdicom knows of an incoming association, and the fields
+of a received C-STORE-RQ or C-ECHO-RQ command set, into the blocks DCMTK's
+movescu prints at debug level (``ASC_dumpParameters`` after ``Sub-Association
+Received`` and ``Sub-Association Acknowledged``, ``DIMSE_dumpMessage`` after
+``Received Store Request`` / ``Received Echo Request``), through the layouts of
+:mod:`movescu.dicom.messages`.  As an acceptor DCMTK prints the Responding
+Application Name empty.  Must not log (the Storage SCP and its PDU monitor
+do) nor look at sockets.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from movescu.dicom import messages
+from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
+
+logger = logging.getLogger(__name__)
+
+#: command elements of the requests the Storage SCP serves
+COMMAND_FIELD = 0x00000100
+MESSAGE_ID = 0x00000110
+AFFECTED_SOP_CLASS = 0x00000002
+AFFECTED_SOP_INSTANCE = 0x00001000
+PRIORITY = 0x00000700
+DATA_SET_TYPE = 0x00000800
+MOVE_ORIGINATOR_AE = 0x00001030
+MOVE_ORIGINATOR_ID = 0x00001031
+NO_DATA_SET = 0x0101
+
+
+def _summary(assoc: Any, our_max_pdu: int, contexts: list[messages.ContextSummary]) -> Any:
+    requestor = assoc.requestor
+    primitive = requestor.primitive
+    return messages.AssociationSummary(
+        our_uid=IMPLEMENTATION_CLASS_UID,
+        our_version=IMPLEMENTATION_VERSION_NAME,
+        calling=str(getattr(primitive, "calling_ae_title", "") or ""),
+        called=str(getattr(primitive, "called_ae_title", "") or ""),
+        our_max_pdu=our_max_pdu,
+        contexts=contexts,
+        their_uid=str(requestor.implementation_class_uid or ""),
+        their_version=str(requestor.implementation_version_name or ""),
+        their_max_pdu=requestor.maximum_length or 0,
+        responding="",
+    )
+
+
+def requested_dump(assoc: Any, our_max_pdu: int) -> list[str]:
+    """``Parameters:`` and the A-ASSOCIATE-RQ block of a sub-association just requested.
+
+    Parameters
+    ----------
+    assoc : pynetdicom.association.Association
+        The acceptor association (at ``EVT_REQUESTED``).
+    our_max_pdu : int
+        Our maximum PDU receive length (``-pdu``).
+
+    Returns
+    -------
+    list of str
+        The lines, without the ``D: `` prefix.
+    """
+    contexts = [
+        messages.ContextSummary(cx.context_id, str(cx.abstract_syntax), list(cx.transfer_syntax))
+        for cx in sorted(assoc.requestor.requested_contexts, key=lambda cx: cx.context_id)
+    ]
+    summary = _summary(assoc, our_max_pdu, contexts)
+    return ["Parameters:", *messages.association_dump("RQ", summary)]
+
+
+def acknowledged_dump(assoc: Any, our_max_pdu: int) -> list[str]:
+    """The A-ASSOCIATE-AC block: every proposed context with our answer.
+
+    Parameters
+    ----------
+    assoc : pynetdicom.association.Association
+        The acceptor association (at ``EVT_ACCEPTED``).
+    our_max_pdu : int
+        Our maximum PDU receive length (``-pdu``).
+
+    Returns
+    -------
+    list of str
+        The lines, without the ``D: `` prefix.
+    """
+    answers = {cx.context_id: cx for cx in [*assoc.accepted_contexts, *assoc.rejected_contexts]}
+    contexts = []
+    for proposed in sorted(assoc.requestor.requested_contexts, key=lambda cx: cx.context_id):
+        answer = answers.get(proposed.context_id)
+        result = 2 if answer is None or answer.result is None else int(answer.result)
+        syntaxes = list(answer.transfer_syntax) if answer is not None and result == 0 else []
+        contexts.append(
+            messages.ContextSummary(
+                proposed.context_id, str(proposed.abstract_syntax), syntaxes, result
+            )
+        )
+    return messages.association_dump("AC", _summary(assoc, our_max_pdu, contexts))
+
+
+def request_dump(fields: dict[int, Any], context_id: int) -> list[str]:
+    """``DIMSE_dumpMessage`` of a received C-STORE-RQ or C-ECHO-RQ command set.
+
+    Parameters
+    ----------
+    fields : dict
+        Command element tag -> value (:func:`movescu.net.scp.monitor.decode_command`).
+    context_id : int
+        The presentation context the command arrived on.
+
+    Returns
+    -------
+    list of str
+        The lines, without the ``D: `` prefix.
+    """
+    msg_id = fields.get(MESSAGE_ID, 0)
+    data_set = fields.get(DATA_SET_TYPE, NO_DATA_SET) != NO_DATA_SET
+    if fields.get(COMMAND_FIELD) == 0x0030:
+        return messages.echo_request_dump(context_id, msg_id, data_set)
+    return messages.store_request_dump(
+        context_id,
+        msg_id,
+        str(fields.get(AFFECTED_SOP_CLASS, "")),
+        str(fields.get(AFFECTED_SOP_INSTANCE, "")),
+        data_set,
+        fields.get(PRIORITY, 0),
+        (fields.get(MOVE_ORIGINATOR_AE), fields.get(MOVE_ORIGINATOR_ID)),
+    )

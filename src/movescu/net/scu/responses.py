@@ -1,0 +1,244 @@
+"""The reactor-thread side of the C-MOVE association: what each response does on arrival.
+
+Owns :class:`ResponseWatcher`, the base of :class:`movescu.net.scu.association.MoveAssociation`:
+the pynetdicom event handlers that see every PDU and DIMSE message of the main
+association (``EVT_PDU_RECV``, ``EVT_DIMSE_RECV``, the transport guard of
+:mod:`movescu.net.scu.transport`), log each C-MOVE response the moment it arrives
+(DCMTK's move callback, through :mod:`movescu.net.scu.log`), trigger ``--cancel``
+and record DCMTK's condition for a broken response, waking the response loop.
+It does not request, release or abort the association and decides no outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from movescu.config import Config, PendingDatasetHandling
+from movescu.dicom import contexts, messages
+from movescu.net.scu import log as movelog
+from movescu.net.scu import transport
+
+if TYPE_CHECKING:
+    from pynetdicom.association import Association
+
+logger = logging.getLogger(__name__)
+
+
+#: CommandField of a C-MOVE-RSP
+C_MOVE_RSP = 0x8021
+
+#: DCMTK's conditions for broken responses (dimse.cc, dul.cc)
+RECEIVE_FAILED = "0006:020d DIMSE Failed to receive message"
+READ_PDV_FAILED = "0006:020c DIMSE Read PDV failed"
+BAD_CONTEXT = "0006:0101 ASC Bad presentation context ID"
+COMMAND_PDV_EXPECTED = "0006:020f DIMSE: Command PDV Expected"
+MISSING_STATUS = "0006:020b DIMSE: Command Parse Failed: Element: (0000,0900) Status"
+
+
+@dataclass
+class MoveState:
+    """The C-MOVE in progress, as the reactor-thread reporter sees it."""
+
+    msg_id: int
+    context_id: int
+    pending: int = 0
+    #: final response seen or the move failed: later messages are not reported
+    done: bool = False
+    #: the association's accepted presentation context IDs (known at the first PDU)
+    accepted_ids: frozenset[int] | None = None
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """A received DIMSE message as it arrived: command set and data-set bytes."""
+
+    command_set: Any
+    data_set: bytes
+
+
+def command_of(message: Any) -> Any:
+    """A received message's command set: pydicom's, or net/seams/accel/movedimse.py's MoveCommand.
+
+    Both answer ``get(keyword)`` and ``keyword in`` alike; the MoveCommand of a
+    clean C-MOVE-RSP without pydicom's per-element cost.
+    """
+    command = getattr(message, "move_command", None)
+    return message.command_set if command is None else command
+
+
+@cache
+def _p_data_tf() -> type[Any]:
+    from pynetdicom.pdu import P_DATA_TF
+
+    return P_DATA_TF
+
+
+class ResponseWatcher:
+    """State and reactor-thread handlers of the main association's responses.
+
+    Parameters
+    ----------
+    config : Config
+        The run's configuration (``--cancel``, ``-pi``/``-pr`` are used).
+    where : str
+        dcmnet's ``(<calling>,<called>)`` for DIMSE warnings.
+    """
+
+    def __init__(self, config: Config, where: str) -> None:
+        self.config = config
+        self._where = where
+        self.assoc: Association | None = None
+        self._received: queue.Queue[Any] = queue.Queue()
+        self._peer_aborted = False
+        self._peer_released = False
+        self._rejection: tuple[int, int, int] | None = None
+        self._ac_received = False
+        #: the A-ASSOCIATE-AC accepted some context (pynetdicom drops unproposed ones)
+        self._ac_accepts_any = False
+        #: another PDU (P-DATA, A-RELEASE, A-ASSOCIATE-RQ) answered our request
+        self._unexpected_answer = False
+        self._move_ts = contexts.EXPLICIT_LE
+        self._state: MoveState | None = None
+        #: DCMTK's condition for a broken response (set in the reactor thread)
+        self._failure: str | None = None
+        #: what the transport guard saw before any move (association request)
+        self._early_cause: str | None = None
+
+    def _send_cancel(self, msg_id: int, context_id: int) -> None:
+        """Send the C-CANCEL of ``--cancel`` (the subclass owns the association)."""
+        raise NotImplementedError
+
+    def _on_guard(self, cause: str) -> None:
+        """A broken PDU or message (reactor thread): fail the move like DCMTK, wake the loop."""
+        if self._state is None:
+            if self._early_cause is None:
+                self._early_cause = cause
+            return
+        if cause == transport.DECODE_FAILED:
+            condition = messages.COMMAND_READ_FAILED
+        elif cause == transport.READ_TIMED_OUT:
+            condition = messages.DIMSE_TIMEOUT
+        elif cause == transport.INVALID_PDU:
+            condition = RECEIVE_FAILED
+        else:
+            condition = f"{RECEIVE_FAILED}\n{READ_PDV_FAILED}\n{cause}"
+        self._fail(condition)
+
+    def _fail(self, condition: str) -> None:
+        """Record the first failure of the current move and wake the response loop."""
+        state = self._state
+        if state is None or self._failure is not None:
+            return
+        self._failure = condition
+        state.done = True
+        if self.assoc is not None:
+            # send_c_move's generator then aborts and ends (pynetdicom: no response)
+            self.assoc.dimse.msg_queue.put((None, None))
+
+    def _on_pdu_received(self, event: Any) -> None:
+        received = event.pdu
+        if self._ac_received and type(received) is _p_data_tf():
+            # the branches below in short for the common case: a response PDU
+            self._check_pdvs(event.assoc, received)
+            return
+        from pynetdicom import pdu
+        from pynetdicom.pdu_items import PresentationContextItemAC
+
+        if isinstance(received, pdu.A_ASSOCIATE_AC):
+            self._ac_received = True
+            self._ac_accepts_any = any(
+                isinstance(item, PresentationContextItemAC) and item.result == 0
+                for item in received.variable_items
+            )
+        elif (
+            not self._ac_received
+            and self._rejection is None
+            and transport.is_unexpected_answer(received)
+        ):
+            self._unexpected_answer = True
+        elif isinstance(received, pdu.A_ASSOCIATE_RJ):
+            self._rejection = transport.normalise_rejection(received)
+        elif isinstance(received, pdu.P_DATA_TF):
+            self._check_pdvs(event.assoc, received)
+        elif isinstance(received, pdu.A_ABORT_RQ):
+            self._peer_aborted = True
+        elif isinstance(received, pdu.A_RELEASE_RQ):
+            self._peer_released = True
+            assoc = event.assoc
+            # pynetdicom's reactor is paused inside send_c_move and would never
+            # answer: wake the response loop, which then aborts like DCMTK.
+            assoc.dimse.msg_queue.put((None, None))
+
+    def _check_pdvs(self, assoc: Any, received: Any) -> None:
+        """DCMTK's checks of a response PDV pynetdicom does not make (reactor thread)."""
+        state = self._state
+        if state is None or state.done:
+            return
+        accepted = state.accepted_ids
+        if accepted is None:
+            # negotiated once: the same for every PDU of the move
+            accepted = state.accepted_ids = frozenset(
+                cx.context_id for cx in assoc.accepted_contexts
+            )
+        in_message = assoc.dimse.message is not None
+        for item in received.presentation_data_value_items:
+            condition = None
+            if item.context_id not in accepted:
+                condition = BAD_CONTEXT
+            elif not in_message and not item.presentation_data_value[0] & 1:
+                condition = COMMAND_PDV_EXPECTED
+            if condition is not None:
+                # pynetdicom must not act on it: the PDU is emptied
+                received.presentation_data_value_items = []
+                self._fail(f"{RECEIVE_FAILED}\n{condition}")
+                return
+            in_message = True
+
+    def _on_dimse_received(self, event: Any) -> None:
+        # snapshot now: the message's data-set buffer does not survive its conversion
+        message = event.message
+        data = message.data_set.getvalue() if message.data_set is not None else b""
+        raw = RawResponse(command_of(message), data)
+        try:
+            self._report(raw)
+        finally:
+            self._received.put(raw)
+
+    def _report(self, raw: RawResponse) -> None:
+        """Log a response (and send ``--cancel``) the moment it arrives, as DCMTK does.
+
+        Runs in pynetdicom's reactor thread, before the response loop sees the
+        message, so the lines interleave causally with the Storage SCP's lines
+        of the sub-associations (store k, then pending k).
+        """
+        state = self._state
+        command = raw.command_set
+        if state is None or state.done:
+            return
+        command_field = int(command.get("CommandField", 0))
+        if command_field != C_MOVE_RSP:
+            self._fail(messages.unexpected_command(command_field))
+            return
+        if "Status" not in command:
+            self._fail(MISSING_STATUS)
+            return
+        if int(command.get("MessageIDBeingRespondedTo", -1)) != state.msg_id:
+            state.done = True  # DCMTK logs nothing for it; the loop reports the failure
+            return
+        status = int(command.get("Status", 0))
+        net = self.config.network
+        if status != 0xFF00:
+            state.done = True
+            movelog.log_final(command, raw.data_set, status, None, self._move_ts)
+            return
+        state.pending += 1
+        ignore = net.pending_handling is PendingDatasetHandling.IGNORE
+        movelog.log_pending(command, state.pending, self._where, read_data_set=not ignore)
+        if ignore and movelog.has_data_set(command):
+            state.done = True  # DCMTK -pi: the move fails on the next read
+        elif net.cancel and state.pending == net.cancel:
+            self._send_cancel(state.msg_id, state.context_id)
