@@ -17,7 +17,12 @@ from typing import Any
 
 from movescu.dicom import contexts
 from movescu.dicom.dimse import STATUS_CANCEL, STATUS_SUCCESS, STATUS_WARNING
-from movescu.dicom.names import find_uid_name, move_status_text
+from movescu.dicom.names import (
+    TRANSFER_SYNTAX_NAMES,
+    dimse_status_text,
+    find_uid_name,
+    move_status_text,
+)
 from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
 
 #: DCMTK's names (``dcmFindNameOfUID``) for the UIDs the SCU mentions.
@@ -36,18 +41,9 @@ UID_NAMES: dict[str, str] = {
 }
 
 
-#: dcmdump's "# Used TransferSyntax:" names
-TS_DUMP_NAMES: dict[str, str] = {
-    contexts.IMPLICIT_LE: "Little Endian Implicit",
-    contexts.EXPLICIT_LE: "Little Endian Explicit",
-    contexts.EXPLICIT_BE: "Big Endian Explicit",
-    contexts.DEFLATED_LE: "Deflated Explicit VR Little Endian",
-}
-
-
 def ts_dump_name(uid: str) -> str:
     """The name dcmdump prints for a transfer syntax (``Unknown Transfer Syntax`` else)."""
-    return TS_DUMP_NAMES.get(uid, "Unknown Transfer Syntax")
+    return TRANSFER_SYNTAX_NAMES.get(uid, "Unknown Transfer Syntax")
 
 
 def uid_name(uid: str) -> str:
@@ -68,48 +64,7 @@ def move_status_short(status: int) -> str:
 
 def move_status_long(status: int) -> str:
     """``DIMSE_printCMoveStatusString``: the ``DIMSE Status`` line of a dump."""
-    names = {
-        0x0122: "Refused: SOP Class not supported",
-        0x0124: "Refused: Not authorized",
-        0x0210: "Duplicate invocation",
-        0x0211: "Unrecognized operation",
-        0x0212: "Mistyped argument",
-        0x0000: "Success: Sub-operations complete - No failures or warnings",
-        0xA701: "Refused: Out of resources - Unable to calculate number of matches",
-        0xA702: "Refused: Out of resources - Unable to perform sub-operations",
-        0xA801: "Refused: Move Destination unknown",
-        0xA900: "Error: Data Set does not match SOP Class",
-        0xAA00: "Failed: None of the frames requested were found in SOP Instance",
-        0xAA01: "Failed: Unable to create new object for this SOP Class",
-        0xAA02: "Failed: Unable to extract frames",
-        0xAA03: "Failed: Time-based request for non-time-based SOP Instance",
-        0xAA04: "Failed: Invalid request",
-        0xFE00: "Cancel: Sub-operations terminated due to Cancel Indication",
-        0xB000: "Warning: Sub-operations complete - One or more failures or warnings",
-        0xFF00: "Pending: Sub-operations are continuing",
-    }
-    if status in names:
-        text = names[status]
-    elif status & 0xF000 == 0xC000:
-        text = "Failed: Unable to process"
-    else:
-        text = _status_class(status)
-    return f"0x{status:04x}: {text}"
-
-
-def _status_class(status: int) -> str:
-    # DIMSE_printStatusClassString
-    if status == 0x0000:
-        return "Success"
-    if status & 0xF000 == 0xB000 or status in (0x0001, 0x0107, 0x0116):
-        return "Warning"
-    if status in (0xFF00, 0xFF01):
-        return "Pending"
-    if status == 0xFE00:
-        return "Cancel"
-    if status & 0xF000 in (0xA000, 0xC000) or status & 0xFF00 in (0x0100, 0x0200):
-        return "Failure"
-    return "Unknown Status Code"
+    return dimse_status_text(status, "move")
 
 
 def is_warning(status: int) -> bool:
