@@ -77,6 +77,10 @@ def is_success_or_cancel(status: int) -> bool:
     return status in (STATUS_SUCCESS, STATUS_CANCEL)
 
 
+#: what movescu logs (E:) before it aborts a sub-association, with DCMTK's condition
+SUB_ASSOCIATION_FAILURE = "DIMSE failure (aborting sub-association): %s"
+
+
 # --------------------------------------------------------------------------- rejections
 
 _RESULTS = {1: "Rejected Permanent", 2: "Rejected Transient"}

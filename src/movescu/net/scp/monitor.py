@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from movescu.dicom import conditions
+from movescu.dicom import conditions, messages
 from movescu.dicom.commandset import decode_command
 from movescu.dicom.dimse import (
     AFFECTED_SOP_CLASS,
@@ -84,7 +84,7 @@ class PduMonitor:
     def _command_too_long(self) -> None:
         # ours: a command set is a few hundred bytes; a peer that never ends one
         # would make us (and pynetdicom) buffer without limit
-        logger.error("DIMSE failure (aborting sub-association): %s", conditions.RECEIVE_FAILED)
+        logger.error(messages.SUB_ASSOCIATION_FAILURE, conditions.RECEIVE_FAILED)
         self.command.clear()
         self.aborted = True
         self.abort()
@@ -121,8 +121,6 @@ class PduMonitor:
                 field_value,
             )
             # DCMTK subOpSCP: cond = DIMSE_BADCOMMANDTYPE, logged, then A-ABORT
-            logger.error(
-                "DIMSE failure (aborting sub-association): %s", conditions.BAD_COMMAND_TYPE
-            )
+            logger.error(messages.SUB_ASSOCIATION_FAILURE, conditions.BAD_COMMAND_TYPE)
             self.aborted = True
             self.abort()

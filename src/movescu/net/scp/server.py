@@ -20,7 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from movescu.config import Config, IPFamily
-from movescu.dicom import conditions
+from movescu.dicom import conditions, messages
 from movescu.dicom.dimse import STATUS_OUT_OF_RESOURCES, STATUS_SUCCESS
 from movescu.dicom.pdata import max_send_pdv
 from movescu.dicom.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS
@@ -259,7 +259,7 @@ class StorageSCP:
             if assoc.is_released or assoc.is_aborted:
                 continue  # already ending: its thread is only winding down
             # DCMTK reports a sub-association it has to give up like a -td expiry.
-            logger.error("DIMSE failure (aborting sub-association): %s", conditions.DIMSE_TIMEOUT)
+            logger.error(messages.SUB_ASSOCIATION_FAILURE, conditions.DIMSE_TIMEOUT)
             self.abort_association(assoc)
         server, self._server = self._server, None
         if server is not None:
@@ -315,7 +315,7 @@ class StorageSCP:
 
     def _on_guard_failure(self, assoc: Association, condition: list[str]) -> None:
         """A guard (movescu.net.guards) gave up on ``assoc``: report, abort, clean up."""
-        logger.error("DIMSE failure (aborting sub-association): %s", condition[0])
+        logger.error(messages.SUB_ASSOCIATION_FAILURE, condition[0])
         for line in condition[1:]:
             logger.error("%s", line)
         self.abort_association(assoc)
