@@ -4,7 +4,7 @@ Owns two subclasses :mod:`movescu.net.seams.accel.requestor` gives the main
 association after :func:`movescu.net.seams.accel.reactors.make_fast`:
 
 * the DIMSE provider's: a P-DATA that is one whole, clean C-MOVE-RSP
-  (:mod:`movescu.net.seams.accel.movecommand`) becomes its message and ``C_MOVE``
+  (:func:`movescu.dicom.commandset.read_move_command`) becomes its message and ``C_MOVE``
   primitive without pydicom; the message's ``move_command`` is the
   :class:`~movescu.dicom.commandset.MoveCommand` our ``EVT_DIMSE_RECV``
   handlers read, its ``command_set`` the pydicom data set, decoded only if
@@ -108,7 +108,7 @@ def _message_class() -> type[Any]:
     from pynetdicom.dimse_messages import C_MOVE_RSP
 
     class FastMoveResponse(C_MOVE_RSP):
-        """A received C-MOVE-RSP read by :mod:`movescu.net.seams.accel.movecommand`."""
+        """A received C-MOVE-RSP read by :func:`movescu.dicom.commandset.read_move_command`."""
 
         move_command: MoveCommand
 

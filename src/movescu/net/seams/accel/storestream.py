@@ -22,7 +22,7 @@ thread, when a PDU arrives in state Sta6 (:class:`StoreStream`):
 * the last fragment: the ``EVT_C_STORE`` handlers run here, with pynetdicom's
   rules for their exceptions (0xC211) and statuses, the spool file is closed
   and removed as pynetdicom does, and a plain C-STORE-RSP is written on the
-  socket (:mod:`movescu.net.seams.accel.storeresponse`); any other status goes through
+  socket (:func:`movescu.dicom.commandset.encode_store_response`); any other status goes through
   pynetdicom's DIMSE provider;
 * data fragments of a message pynetdicom decodes itself are appended to its
   spool file (all but the last fragment, which it handles).
