@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from movescu.config import Config
 from movescu.dicom.commandset import command_of
@@ -36,10 +36,20 @@ from movescu.dicom.dimse import (
 from movescu.progress import ProgressDisplay, Snapshot, format_size, should_display
 
 if TYPE_CHECKING:
-    from movescu.net.scp.stats import ReceiveStats
     from movescu.report import RunReport
 
 logger = logging.getLogger(__name__)
+
+
+class ReceiveCounts(Protocol):
+    """What the tracker reads of the Storage SCP's statistics (``scp.stats``)."""
+
+    received: int
+    stored: int
+    failed: int
+    bytes: int
+    #: the received objects as the report lists them
+    objects: list[Any]
 
 
 def format_summary(counts: tuple[int, int, int], nbytes: int | None, seconds: float) -> str:
@@ -83,7 +93,7 @@ class RunTracker:
         self.config = config
         self.started = time.monotonic()
         self.started_at = datetime.now(timezone.utc)
-        self.stats: ReceiveStats | None = None
+        self.stats: ReceiveCounts | None = None
         self._lock = threading.Lock()
         #: completed, failed, warning of the final responses so far
         self._finals = [0, 0, 0]

@@ -7,7 +7,8 @@ command line's readers of those tables, ``output/``, the run tracker
 module is imported in a fresh interpreter, so one module's imports do not
 hide another's; and because an import inside a function escapes that, the
 sources are also read: no import of a forbidden package anywhere but under
-``if TYPE_CHECKING:``.
+``if TYPE_CHECKING:`` (and for ``dicom/``, ``output/`` and ``summary`` not even
+there: their types do not come from the network stage either).
 """
 
 from __future__ import annotations
@@ -77,8 +78,8 @@ def test_output_and_run_tracker_import_no_network_stage(module: str) -> None:
     assert _within(_loaded(module), "movescu.net") == []
 
 
-def _runtime_imports(module: str) -> list[str]:
-    """Modules ``module``'s source imports anywhere except under ``if TYPE_CHECKING:``."""
+def _runtime_imports(module: str, typing_too: bool = False) -> list[str]:
+    """Modules ``module``'s source imports anywhere (under ``if TYPE_CHECKING:`` only if asked)."""
     spec = importlib.util.find_spec(module)
     assert spec is not None and spec.origin is not None
     with open(spec.origin, encoding="utf-8") as source:
@@ -92,7 +93,7 @@ def _runtime_imports(module: str) -> list[str]:
     }
     names: list[str] = []
     for node in ast.walk(tree):
-        if id(node) in typing_only:
+        if id(node) in typing_only and not typing_too:
             continue
         if isinstance(node, ast.Import):
             names.extend(alias.name for alias in node.names)
@@ -118,12 +119,20 @@ def test_output_and_run_tracker_sources_import_no_network_stage(module: str) -> 
     assert _forbidden(_runtime_imports(module), "movescu.net") == []
 
 
+@pytest.mark.parametrize(
+    "module", [*_modules(movescu.dicom), *_modules(movescu.output), "movescu.summary"]
+)
+def test_not_even_their_types_come_from_the_network_stage(module: str) -> None:
+    assert _forbidden(_runtime_imports(module, typing_too=True), "movescu.net") == []
+
+
 def test_the_source_check_sees_a_function_level_import() -> None:
     names = _runtime_imports("movescu.net.scu.log")
     assert _forbidden(names, "movescu.dicom")  # its top-level imports
     assert "pydicom.dataset" in names  # imported inside log_final
     assert "pydicom.dataset.Dataset" in names
     assert "pynetdicom.association" not in names  # only under TYPE_CHECKING
+    assert "pynetdicom.association" in _runtime_imports("movescu.net.scu.log", typing_too=True)
 
 
 def test_the_probe_sees_the_network_stage() -> None:
