@@ -20,6 +20,7 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from movescu.dicom.contexts import DEFLATED_LE, EXPLICIT_BE, IMPLICIT_LE
 from movescu.dicom.names import transfer_syntax_name
 from movescu.errors import InputFileError
 
@@ -41,7 +42,6 @@ _VRS = _LONG_VRS | frozenset(
     b"AE AS AT CS DA DS DT FL FD IS LO LT PN SH SL SS ST TM UI UL US".split()
 )
 _UNDEFINED = 0xFFFFFFFF
-_DEFLATED = "1.2.840.10008.1.2.1.99"
 _ENCODING_NAMES = {
     (True, True): "Little Endian Implicit",
     (False, True): "Little Endian Explicit",
@@ -210,13 +210,13 @@ def check_structure(data: bytes) -> tuple[bytes, str]:
     elif len(data) >= 2 and struct.unpack_from("<H", data, 0)[0] == 0x0002:
         pos, ts_uid = _meta_end(data, 0)
     body = data[pos:]
-    if ts_uid == _DEFLATED:
+    if ts_uid == DEFLATED_LE:
         try:
             body = zlib.decompress(body, -15)
         except zlib.error:
             raise _Truncated(INVALID) from None
     if ts_uid is not None:
-        implicit, little = ts_uid == "1.2.840.10008.1.2", ts_uid != "1.2.840.10008.1.2.2"
+        implicit, little = ts_uid == IMPLICIT_LE, ts_uid != EXPLICIT_BE
         name = transfer_syntax_name(ts_uid)
     elif body:
         implicit, little = _detect(body, 0)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from movescu.config import Config
-from movescu.dicom import messages
+from movescu.dicom import conditions, messages
 from movescu.exit_codes import ExitCode
 from movescu.net.tls import setup as tls
 
@@ -203,7 +203,7 @@ def _report_dimse_failure(condition: str, ending: object) -> None:
 
     # DIMSE_NOVALIDPRESENTATIONCONTEXTID is returned before the request is sent:
     # DCMTK's moveSCU logs nothing itself, only main's "Move SCU Failed".
-    if condition != messages.NO_VALID_CONTEXT:
+    if condition != conditions.NO_VALID_CONTEXT:
         logger.error("Move Request Failed: %s", condition)
     if ending is Ending.ABORT:
         logger.error("Move SCU Failed: %s", condition)

@@ -9,7 +9,9 @@ final responses) and the Storage SCP's receive statistics, feeds the
 logs our summary line (``I: Summary: ...``, DECISIONS rule 7; DCMTK has no such
 line, so the differential tests drop exactly this one) and completes the
 :class:`movescu.report.RunReport`.  It decides nothing about the run and sends
-nothing.  pydicom/pynetdicom are imported only when an association is watched.
+nothing.  The DIMSE constants and command-set readers it needs come from
+:mod:`movescu.dicom`; it imports nothing of :mod:`movescu.net`.
+pydicom/pynetdicom are imported only when an association is watched.
 """
 
 from __future__ import annotations
@@ -19,22 +21,35 @@ import sys
 import threading
 import time
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from movescu.config import Config
+from movescu.dicom.commandset import command_of
+from movescu.dicom.dimse import (
+    C_MOVE_RQ,
+    C_MOVE_RSP,
+    FAILED_SOP_INSTANCE_UID_LIST,
+    STATUS_PENDING,
+    decode_identifier,
+    suboperation_counters,
+)
 from movescu.progress import ProgressDisplay, Snapshot, format_size, should_display
 
 if TYPE_CHECKING:
-    from movescu.net.scp.stats import ReceiveStats
     from movescu.report import RunReport
 
 logger = logging.getLogger(__name__)
 
-C_MOVE_RQ = 0x0021
-C_MOVE_RSP = 0x8021
-PENDING = 0xFF00
-#: (0008,0058) Failed SOP Instance UID List
-FAILED_SOP_INSTANCE_UID_LIST = 0x00080058
+
+class ReceiveCounts(Protocol):
+    """What the tracker reads of the Storage SCP's statistics (``scp.stats``)."""
+
+    received: int
+    stored: int
+    failed: int
+    bytes: int
+    #: the received objects as the report lists them
+    objects: list[Any]
 
 
 def format_summary(counts: tuple[int, int, int], nbytes: int | None, seconds: float) -> str:
@@ -78,7 +93,7 @@ class RunTracker:
         self.config = config
         self.started = time.monotonic()
         self.started_at = datetime.now(timezone.utc)
-        self.stats: ReceiveStats | None = None
+        self.stats: ReceiveCounts | None = None
         self._lock = threading.Lock()
         #: completed, failed, warning of the final responses so far
         self._finals = [0, 0, 0]
@@ -116,20 +131,17 @@ class RunTracker:
                 self._move_started[int(command.get("MessageID", 0))] = time.monotonic()
 
     def _on_received(self, event: Any) -> None:
-        from movescu.net.scu.log import counters
-        from movescu.net.scu.responses import command_of
-
         message = event.message
         command = command_of(message)
         if int(command.get("CommandField", 0)) != C_MOVE_RSP:
             return
         msg_id = int(command.get("MessageIDBeingRespondedTo", 0))
         status = int(command.get("Status", 0))
-        values = counters(command)
+        values = suboperation_counters(command)
         with self._lock:
             if any(value is not None for value in values):
                 self._counted = True
-            if status == PENDING:
+            if status == STATUS_PENDING:
                 self._current = values
                 return
             for index, value in enumerate(values[1:]):
@@ -198,8 +210,6 @@ class RunTracker:
 
 def _failed_uids(message: Any, assoc: Any) -> list[str]:
     """The Failed SOP Instance UID List of a final response's identifier, if any."""
-    from movescu.net.scu.log import decode_identifier
-
     context_id = message.context_id
     syntax = next(
         (

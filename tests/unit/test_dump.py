@@ -261,10 +261,32 @@ def test_move_status_text(status: int, text: str) -> None:
         (0x0107, "move", "0x0107: Warning"),
         (0xFF01, "move", "0xff01: Pending"),
         (0x1234, "move", "0x1234: Unknown Status Code (non-standard)"),
+        (0xFE01, "move", "0xfe01: Unknown Status Code (non-standard)"),
+        (0x0122, "move", "0x0122: Refused: SOP Class not supported"),
+        (0x0210, "move", "0x0210: Duplicate invocation"),
+        (0x0105, "move", "0x0105: Failure"),
+        (0x0200, "move", "0x0200: Failure"),
+        (
+            0xAA00,
+            "move",
+            "0xaa00: Failed: None of the frames requested were found in SOP Instance",
+        ),
         (0x0000, "store", "0x0000: Success"),
         (0xA700, "store", "0xa700: Refused: Out of resources"),
+        (0xA7FF, "store", "0xa7ff: Refused: Out of resources"),
+        (0xA9FF, "store", "0xa9ff: Error: Data Set does not match SOP Class"),
         (0xC001, "store", "0xc001: Error: Cannot understand"),
         (0xB007, "store", "0xb007: Warning: Data Set does not match SOP Class"),
+        # observed: DCMTK 3.6.7 storescu -d against a Storage SCP answering each status
+        (0xA800, "store", "0xa800: Failure"),
+        (0xA801, "store", "0xa801: Failure"),
+        (0x0124, "store", "0x0124: Refused: Not authorized"),
+        (0x0211, "store", "0x0211: Unrecognized operation"),
+        (0x0110, "store", "0x0110: Failure"),
+        (0xB001, "store", "0xb001: Warning"),
+        (0xFE00, "store", "0xfe00: Cancel"),
+        (0xFF01, "store", "0xff01: Pending"),
+        (0x1234, "store", "0x1234: Unknown Status Code (non-standard)"),
     ],
 )
 def test_dimse_status_text(status: int, service: str, text: str) -> None:
@@ -334,7 +356,23 @@ def test_number_formatting(value: float, vr: str, text: str) -> None:
 
 
 @pytest.mark.dcmtk
-@pytest.mark.parametrize("status", [0x0000, 0xA702, 0xA800, 0xA801, 0xB000, 0xB001, 0xC123])
+@pytest.mark.parametrize(
+    "status",
+    [
+        0x0000,
+        0xA702,
+        0xA800,
+        0xA801,
+        0xB000,
+        0xB001,
+        0xC123,
+        0x0122,
+        0x0105,
+        0xAA00,
+        0xFE01,
+        0x1234,
+    ],
+)
 def test_status_texts_match_dcmtk_movescu(status: int) -> None:
     """DCMTK 3.6.7 ``movescu -d`` against a fake Move SCP sending ``status``."""
     from tests.support.fake_qr import fake_qr, final_status

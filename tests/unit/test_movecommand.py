@@ -1,4 +1,8 @@
-"""net.movecommand: a clean C-MOVE-RSP reads as pydicom/pynetdicom read it; the rest falls back."""
+"""dicom.commandset's C-MOVE-RSP reader and net.seams.accel.movecommand's primitive.
+
+A clean C-MOVE-RSP reads as pydicom/pynetdicom read it and becomes the same
+primitive; the rest falls back.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from movescu.net.seams.accel.movecommand import (
-    PRIMITIVE_FIELDS,
-    MoveCommand,
-    move_primitive,
-    read_move_command,
-)
+from movescu.dicom.commandset import MoveCommand, read_move_command
+from movescu.net.seams.accel.movecommand import PRIMITIVE_FIELDS, move_primitive
 
 MOVE = "1.2.840.10008.5.1.4.1.2.2.2"
 COUNTERS = (

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from tests.unit.test_movecommand import CLEAN, clean, encoded_response
 
-from movescu.net.scu.responses import command_of
+from movescu.dicom.commandset import command_of
 from movescu.net.seams.accel.movedimse import (
     PENDING_STATUS,
     move_association_class,

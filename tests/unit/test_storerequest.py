@@ -6,7 +6,7 @@ from io import BytesIO
 
 import pytest
 
-from movescu.net.seams.accel.storerequest import store_request_primitive, store_request_values
+from movescu.net.seams.accel.storerequest import store_request_primitive
 
 FIELDS = (
     "AffectedSOPClassUID",
@@ -63,43 +63,3 @@ def test_same_primitive_as_pynetdicom(fields: dict[str, object]) -> None:
         assert getattr(ours, name) == getattr(theirs, name), name
     assert ours.DataSet is theirs.DataSet
     assert ours._context_id == theirs._context_id == 3
-
-
-def _element(element: int, value: bytes) -> bytes:
-    return (
-        (0).to_bytes(2, "little")
-        + element.to_bytes(2, "little")
-        + len(value).to_bytes(4, "little")
-        + value
-    )
-
-
-CLEAN = _element(0x0002, b"1.2.840.10008.5.1.4.1.1.2\0") + _element(0x0110, b"\x07\x00")
-
-
-@pytest.mark.parametrize(
-    "command",
-    [
-        _element(0x0002, b"1.2 3\0"),  # a space in a UID
-        _element(0x0002, b"1\\2\0"),  # two values
-        _element(0x0002, b""),  # empty
-        _element(0x0110, b"\x07"),  # US of length 1
-        _element(0x0900, b"\x00\x00"),  # Status: not a request element
-        _element(0x0110, b"\x07\x00") + _element(0x0002, b"1.2\0"),  # out of order
-        CLEAN + _element(0x1030, b" LEADING"),
-        CLEAN + _element(0x1030, b"A\\B "),
-        CLEAN[:-1],  # truncated
-        (1).to_bytes(2, "little") + CLEAN[2:],  # group 1
-    ],
-)
-def test_unusual_commands_are_left_to_pynetdicom(command: bytes) -> None:
-    assert store_request_values(command) is None
-
-
-def test_clean_values() -> None:
-    command = CLEAN + _element(0x1030, b"ORTHANC ")
-    assert store_request_values(command) == [
-        ("AffectedSOPClassUID", "1.2.840.10008.5.1.4.1.1.2"),
-        ("MessageID", 7),
-        ("MoveOriginatorApplicationEntityTitle", "ORTHANC"),
-    ]

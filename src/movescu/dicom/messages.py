@@ -1,18 +1,29 @@
-"""DCMTK 3.6.7's wording for the C-MOVE SCU: status texts, UID names and dumps.
+"""DCMTK 3.6.7's wording of what the SCU and the Storage SCP log: statuses, UIDs, dumps.
 
-Owns the *text* the SCU logs (``dcmnet/libsrc/diutil.cc``, ``dimdump.cc``,
-``assoc.cc`` layouts as printed by DCMTK 3.6.7 ``movescu -v/-d``).  Pure
+Owns the *text* both sides log (``dcmnet/libsrc/diutil.cc``, ``dimdump.cc``,
+``assoc.cc`` layouts as printed by DCMTK 3.6.7 ``movescu -v/-d``): status
+texts, UID names, rejection lines, the A-ASSOCIATE and DIMSE dumps, and the
+one builder of an association summary both sides fill from what was
+negotiated (:func:`association_summary`, :func:`answered_contexts`).  Pure
 functions returning strings or lists of lines; no logging, no network, no
-pynetdicom import.
+pynetdicom import.  DCMTK's condition texts are :mod:`movescu.dicom.conditions`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from movescu.dicom import contexts
-from movescu.dicom.names import find_uid_name, move_status_text
+from movescu.dicom.dimse import STATUS_CANCEL, STATUS_SUCCESS, STATUS_WARNING
+from movescu.dicom.names import (
+    TRANSFER_SYNTAX_NAMES,
+    dimse_status_text,
+    find_uid_name,
+    move_status_text,
+)
+from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
 
 #: DCMTK's names (``dcmFindNameOfUID``) for the UIDs the SCU mentions.
 UID_NAMES: dict[str, str] = {
@@ -30,18 +41,9 @@ UID_NAMES: dict[str, str] = {
 }
 
 
-#: dcmdump's "# Used TransferSyntax:" names
-TS_DUMP_NAMES: dict[str, str] = {
-    contexts.IMPLICIT_LE: "Little Endian Implicit",
-    contexts.EXPLICIT_LE: "Little Endian Explicit",
-    contexts.EXPLICIT_BE: "Big Endian Explicit",
-    contexts.DEFLATED_LE: "Deflated Explicit VR Little Endian",
-}
-
-
 def ts_dump_name(uid: str) -> str:
     """The name dcmdump prints for a transfer syntax (``Unknown Transfer Syntax`` else)."""
-    return TS_DUMP_NAMES.get(uid, "Unknown Transfer Syntax")
+    return TRANSFER_SYNTAX_NAMES.get(uid, "Unknown Transfer Syntax")
 
 
 def uid_name(uid: str) -> str:
@@ -62,90 +64,21 @@ def move_status_short(status: int) -> str:
 
 def move_status_long(status: int) -> str:
     """``DIMSE_printCMoveStatusString``: the ``DIMSE Status`` line of a dump."""
-    names = {
-        0x0122: "Refused: SOP Class not supported",
-        0x0124: "Refused: Not authorized",
-        0x0210: "Duplicate invocation",
-        0x0211: "Unrecognized operation",
-        0x0212: "Mistyped argument",
-        0x0000: "Success: Sub-operations complete - No failures or warnings",
-        0xA701: "Refused: Out of resources - Unable to calculate number of matches",
-        0xA702: "Refused: Out of resources - Unable to perform sub-operations",
-        0xA801: "Refused: Move Destination unknown",
-        0xA900: "Error: Data Set does not match SOP Class",
-        0xAA00: "Failed: None of the frames requested were found in SOP Instance",
-        0xAA01: "Failed: Unable to create new object for this SOP Class",
-        0xAA02: "Failed: Unable to extract frames",
-        0xAA03: "Failed: Time-based request for non-time-based SOP Instance",
-        0xAA04: "Failed: Invalid request",
-        0xFE00: "Cancel: Sub-operations terminated due to Cancel Indication",
-        0xB000: "Warning: Sub-operations complete - One or more failures or warnings",
-        0xFF00: "Pending: Sub-operations are continuing",
-    }
-    if status in names:
-        text = names[status]
-    elif status & 0xF000 == 0xC000:
-        text = "Failed: Unable to process"
-    else:
-        text = _status_class(status)
-    return f"0x{status:04x}: {text}"
-
-
-def _status_class(status: int) -> str:
-    # DIMSE_printStatusClassString
-    if status == 0x0000:
-        return "Success"
-    if status & 0xF000 == 0xB000 or status in (0x0001, 0x0107, 0x0116):
-        return "Warning"
-    if status in (0xFF00, 0xFF01):
-        return "Pending"
-    if status == 0xFE00:
-        return "Cancel"
-    if status & 0xF000 in (0xA000, 0xC000) or status & 0xFF00 in (0x0100, 0x0200):
-        return "Failure"
-    return "Unknown Status Code"
+    return dimse_status_text(status, "move")
 
 
 def is_warning(status: int) -> bool:
     """DCMTK 3.6.7 movescu: only 0xB000 counts as a warning (exit 68)."""
-    return status == 0xB000
+    return status == STATUS_WARNING
 
 
 def is_success_or_cancel(status: int) -> bool:
     """0x0000 and 0xFE00 leave the exit status alone (spec 7.4)."""
-    return status in (0x0000, 0xFE00)
+    return status in (STATUS_SUCCESS, STATUS_CANCEL)
 
 
-# --------------------------------------------------------------------------- conditions
-
-
-#: DCMTK conditions (module 0006 = dcmnet) as ``DimseCondition::dump`` prints them.
-READ_TIMEOUT = "0006:031a DUL network read timeout"
-PEER_ABORTED = "0006:0317 Peer aborted Association (or never connected)"
-DIMSE_TIMEOUT = "0006:0207 DIMSE No data available (timeout in non-blocking mode)"
-NO_VALID_CONTEXT = "0006:0208 DIMSE No valid Presentation Context ID"
-#: what DCMTK 3.6.7 reports when -pi misreads a pending response's data set as a command
-COMMAND_READ_FAILED = (
-    "0006:020d DIMSE: receiveCommand: cmdSet->read() Failed\n0001:0004 Invalid stream"
-)
-INAPPROPRIATE_DATA = "0006:0202 DIMSE Inappropriate data for message"
-PEER_RELEASED = "0006:0319 DUL Peer Requested Release"
-
-
-def tcp_error(text: str) -> str:
-    return f"0006:031c TCP Initialization Error: {text}"
-
-
-def unknown_host(host: str) -> str:
-    return f"0006:0320 Attempt to connect to unknown host: {host}"
-
-
-def unexpected_msg_id(got: int, expected: int) -> str:
-    return f"0006:0211 DIMSE: Unexpected Response MsgId: {got} (expected: {expected})"
-
-
-def unexpected_command(command_field: int) -> str:
-    return f"0006:0211 DIMSE: Unexpected Response Command Field: 0x{command_field:x}"
+#: what movescu logs (E:) before it aborts a sub-association, with DCMTK's condition
+SUB_ASSOCIATION_FAILURE = "DIMSE failure (aborting sub-association): %s"
 
 
 # --------------------------------------------------------------------------- rejections
@@ -166,6 +99,11 @@ _REASONS = {
     (3, 1): "Temporary Congestion",
     (3, 2): "Local Limit Exceeded",
 }
+
+#: A-ASSOCIATE-RJ reasons DCMTK knows, as (source << 8) | reason (ASC_REASON_*)
+KNOWN_REJECT_REASONS = frozenset((source << 8) | reason for source, reason in _REASONS)
+#: what DCMTK reads an invalid A-ASSOCIATE-RJ as: Rejected Permanent, Service User, No Reason
+DEFAULT_REJECTION = (1, 1, 0x0101)
 
 
 def rejection_lines(result: int, source: int, reason: int) -> list[str]:
@@ -206,6 +144,70 @@ class AssociationSummary:
     #: "Responding Application Name": None prints the called AE title (DCMTK's
     #: requestor sets it so); an acceptor's dumps print it empty
     responding: str | None = None
+
+
+def association_summary(
+    calling: str,
+    called: str,
+    our_max_pdu: int,
+    contexts: Sequence[ContextSummary],
+    peer: Any = None,
+    responding: str | None = None,
+) -> AssociationSummary:
+    """The one builder of an :class:`AssociationSummary`, for the SCU and the Storage SCP.
+
+    Parameters
+    ----------
+    calling, called : str
+        The AE titles of the A-ASSOCIATE-RQ.
+    our_max_pdu : int
+        Our maximum PDU receive length.
+    contexts : sequence of ContextSummary
+        The contexts to show (:func:`answered_contexts` for an AC).
+    peer : object, optional
+        What the other side announced (pynetdicom's ``ServiceUser``:
+        ``implementation_class_uid``, ``implementation_version_name``,
+        ``maximum_length``); None while nothing was received.
+    responding : str or None
+        See :attr:`AssociationSummary.responding`.
+    """
+    their_uid, their_version, their_max_pdu = "", "", 0
+    if peer is not None:
+        their_uid = str(peer.implementation_class_uid or "")
+        their_version = str(peer.implementation_version_name or "")
+        their_max_pdu = peer.maximum_length or 0
+    return AssociationSummary(
+        our_uid=IMPLEMENTATION_CLASS_UID,
+        our_version=IMPLEMENTATION_VERSION_NAME,
+        calling=calling,
+        called=called,
+        our_max_pdu=our_max_pdu,
+        contexts=contexts,
+        their_uid=their_uid,
+        their_version=their_version,
+        their_max_pdu=their_max_pdu,
+        responding=responding,
+    )
+
+
+def answered_contexts(
+    proposed: Iterable[tuple[int, str]], answers: Iterable[Any]
+) -> list[ContextSummary]:
+    """Each proposed context (ID, abstract syntax) with the acceptor's answer, for an AC dump.
+
+    ``answers`` are the negotiated contexts (pynetdicom's accepted and rejected
+    ``PresentationContext``: ``context_id``, ``result``, ``transfer_syntax``); a
+    context without an answer shows result 2 (No Reason), a rejected one no
+    transfer syntax.
+    """
+    negotiated = {cx.context_id: cx for cx in answers}
+    result = []
+    for context_id, abstract_syntax in proposed:
+        answer = negotiated.get(context_id)
+        code = 2 if answer is None or answer.result is None else int(answer.result)
+        syntaxes = list(answer.transfer_syntax) if answer is not None and code == 0 else []
+        result.append(ContextSummary(context_id, abstract_syntax, syntaxes, code))
+    return result
 
 
 def association_dump(kind: str, summary: AssociationSummary) -> list[str]:

@@ -103,22 +103,42 @@ _MOVE_STATUS = {
     0x0122: "Refused: SOPClassNotSupported",
 }
 
+#: statuses every DIMSE_print*StatusString names, whatever the service
+_DUMP_GENERAL_STATUS = {
+    0x0122: "Refused: SOP Class not supported",
+    0x0124: "Refused: Not authorized",
+    0x0210: "Duplicate invocation",
+    0x0211: "Unrecognized operation",
+    0x0212: "Mistyped argument",
+}
+
+#: DIMSE_printCMoveStatusString
 _DUMP_MOVE_STATUS = {
     0x0000: "Success: Sub-operations complete - No failures or warnings",
-    0xFF00: "Pending: Sub-operations are continuing",
     0xA701: "Refused: Out of resources - Unable to calculate number of matches",
     0xA702: "Refused: Out of resources - Unable to perform sub-operations",
     0xA801: "Refused: Move Destination unknown",
     0xA900: "Error: Data Set does not match SOP Class",
+    0xAA00: "Failed: None of the frames requested were found in SOP Instance",
+    0xAA01: "Failed: Unable to create new object for this SOP Class",
+    0xAA02: "Failed: Unable to extract frames",
+    0xAA03: "Failed: Time-based request for non-time-based SOP Instance",
+    0xAA04: "Failed: Invalid request",
     0xFE00: "Cancel: Sub-operations terminated due to Cancel Indication",
     0xB000: "Warning: Sub-operations complete - One or more failures or warnings",
+    0xFF00: "Pending: Sub-operations are continuing",
 }
 
+#: DIMSE_printCStoreStatusString: single statuses, then ranges by their high byte
 _DUMP_STORE_STATUS = {
     0x0000: "Success",
     0xB000: "Warning: Coercion of Data Elements",
     0xB007: "Warning: Data Set does not match SOP Class",
     0xB006: "Warning: Elements discarded",
+}
+_DUMP_STORE_RANGES = {
+    0xA700: "Refused: Out of resources",
+    0xA900: "Error: Data Set does not match SOP Class",
 }
 
 
@@ -131,38 +151,35 @@ def move_status_text(status: int) -> str:
     return f"Unknown Status: 0x{status:x}"
 
 
-def _is_warning(status: int) -> bool:
-    return status & 0xF000 == 0xB000 or status == 0x0001 or status & 0xFF00 == 0x0100
+def _class(status: int) -> str:
+    """DIMSE_printStatusClassString: what a status outside the tables prints."""
+    if status == 0x0000:
+        return "Success"
+    if status & 0xF000 == 0xB000 or status in (0x0001, 0x0107, 0x0116):
+        return "Warning"
+    if status in (0xFF00, 0xFF01):
+        return "Pending"
+    if status == 0xFE00:
+        return "Cancel"
+    if status & 0xF000 in (0xA000, 0xC000) or status & 0xFF00 in (0x0100, 0x0200):
+        return "Failure"
+    return "Unknown Status Code (non-standard)"
 
 
 def dimse_status_text(status: int, service: str = "move") -> str:
     """The ``DIMSE Status`` value of a DIMSE dump: ``0x`` + 4 hex digits + ``: `` + text.
 
-    ``service`` is ``"move"`` (C-MOVE-RSP) or ``"store"`` (C-STORE-RSP).
+    ``service`` is ``"move"`` (C-MOVE-RSP) or ``"store"`` (C-STORE-RSP).  The
+    texts are DCMTK 3.6.7's (``movescu -d``/``storescu -d`` against peers
+    answering each status, see tests/unit/test_dump.py).
     """
-    if service == "store":
-        text = _DUMP_STORE_STATUS.get(status)
-        if text is None:
-            high = status & 0xFF00
-            if high == 0xA700:
-                text = "Refused: Out of resources"
-            elif high == 0xA800:
-                text = "Refused: SOP Class not supported"
-            elif high == 0xA900:
-                text = "Error: Data Set does not match SOP Class"
-            elif status & 0xF000 == 0xC000:
-                text = "Error: Cannot understand"
-    else:
+    text = _DUMP_GENERAL_STATUS.get(status)
+    if text is None and service == "store":
+        text = _DUMP_STORE_STATUS.get(status) or _DUMP_STORE_RANGES.get(status & 0xFF00)
+        if text is None and status & 0xF000 == 0xC000:
+            text = "Error: Cannot understand"
+    elif text is None:
         text = _DUMP_MOVE_STATUS.get(status)
         if text is None and status & 0xF000 == 0xC000:
             text = "Failed: Unable to process"
-    if text is None:
-        if _is_warning(status):
-            text = "Warning"
-        elif status & 0xFF00 == 0xFF00:
-            text = "Pending"
-        elif status & 0xF000 == 0xA000:
-            text = "Failure"
-        else:
-            text = "Unknown Status Code (non-standard)"
-    return f"0x{status:04x}: {text}"
+    return f"0x{status:04x}: {text or _class(status)}"

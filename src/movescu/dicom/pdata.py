@@ -1,9 +1,10 @@
 """P-DATA-TF PDUs taken apart and built by hand (the C-STORE fast path, issue 6).
 
 Owns reading the PDV items of a whole received P-DATA-TF PDU (without copying
-it: a bytearray or a view of the socket's receive buffer) and encoding a PDU of
-one PDV exactly as pynetdicom encodes it (PS3.8 9.3.5).  Must not interpret
-the fragments (net/seams/accel/storestream.py does).
+it: a bytearray or a view of the socket's receive buffer), encoding a PDU of
+one PDV exactly as pynetdicom encodes it (PS3.8 9.3.5), and DCMTK's "Max Send
+PDV" for a peer's maximum PDU length.  Must not interpret the fragments
+(net/seams/accel/storestream.py does).
 """
 
 from __future__ import annotations
@@ -12,6 +13,11 @@ import logging
 import struct
 
 logger = logging.getLogger(__name__)
+
+#: PDU type of a P-DATA-TF (PS3.8 9.3.1)
+P_DATA_TF = 0x04
+#: PDU header (6) + PDV item length (4) + context ID (1) + control header (1)
+_PDV_OVERHEAD = 12
 
 #: a received PDU: read by the DUL, or a view of the socket's receive buffer
 PduBytes = bytearray | memoryview
@@ -64,4 +70,9 @@ def p_data_tf(context_id: int, control: int, fragment: bytes) -> bytes:
         The whole PDU.
     """
     item = struct.pack(">LBB", len(fragment) + 2, context_id, control) + fragment
-    return struct.pack(">BBL", 0x04, 0, len(item)) + item
+    return struct.pack(">BBL", P_DATA_TF, 0, len(item)) + item
+
+
+def max_send_pdv(peer_max_pdu: int) -> int:
+    """DCMTK's ``Max Send PDV`` (the peer's maximum PDU length - 12); 0 (unlimited) stays 0."""
+    return max(peer_max_pdu - _PDV_OVERHEAD, 0)

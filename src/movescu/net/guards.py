@@ -27,6 +27,14 @@ import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from movescu.dicom.conditions import (
+    DIMSE_TIMEOUT,
+    READ_PDV_FAILED,
+    RECEIVE_FAILED,
+    illegal_pdu_length,
+)
+from movescu.dicom.pdata import P_DATA_TF
+
 if TYPE_CHECKING:
     from pynetdicom.association import Association
 
@@ -35,15 +43,10 @@ logger = logging.getLogger(__name__)
 #: fail(assoc, condition lines): report, abort, clean up (see movescu.net.scp.server)
 FailureCallback = Callable[["Association", list[str]], None]
 
-P_DATA_TF = 0x04
 #: the longest other PDU we read (an A-ASSOCIATE-RQ with 128 contexts is ~20 KB);
 #: without a limit a 6-byte header could make us buffer up to 4 GiB
 OTHER_PDU_LIMIT = 1 << 20
 _PDU_TYPES = range(0x01, 0x08)
-#: DCMTK's condition when a message cannot be decoded
-FAILED_TO_RECEIVE = "0006:020d DIMSE Failed to receive message"
-#: DCMTK's condition when -td expires while waiting for the next message
-NO_DATA_AVAILABLE = "0006:0207 DIMSE No data available (timeout in non-blocking mode)"
 
 
 def install_guards(assoc: Association, max_pdu: int, fail: FailureCallback) -> None:
@@ -75,7 +78,7 @@ def _reported_idle_timer(assoc: Association, expired: Any, fail: FailureCallback
     def idle_timer_expired() -> bool:
         if not expired():
             return False
-        fail(assoc, [NO_DATA_AVAILABLE])
+        fail(assoc, [DIMSE_TIMEOUT])
         return True
 
     return idle_timer_expired
@@ -87,7 +90,7 @@ def _guarded_action(assoc: Association, action: Any, fail: FailureCallback) -> A
             action(event)
         except Exception as exc:  # anything the peer's bytes provoke
             logger.debug("sub-association failed: %s: %s", type(exc).__name__, exc)
-            fail(assoc, [FAILED_TO_RECEIVE])
+            fail(assoc, [RECEIVE_FAILED])
             assoc.is_aborted = True
             assoc.is_established = False
             assoc._kill = True
@@ -109,10 +112,7 @@ def _limited_recv(
             if length > limit:
                 fail(
                     assoc,
-                    [
-                        "0006:020c DIMSE Read PDV failed",
-                        f"0006:0308 DUL Illegal PDU Length {length}.  Max expected {limit}",
-                    ],
+                    [READ_PDV_FAILED, illegal_pdu_length(length, limit)],
                 )
                 return bytearray()  # pynetdicom: PDU shorter than announced -> closed
             return recv(nr_bytes)

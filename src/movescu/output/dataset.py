@@ -17,12 +17,9 @@ import zlib
 from dataclasses import dataclass, field
 from types import TracebackType
 
-logger = logging.getLogger(__name__)
+from movescu.dicom.contexts import DEFLATED_LE, EXPLICIT_BE, IMPLICIT_LE
 
-IMPLICIT_LE = "1.2.840.10008.1.2"
-EXPLICIT_LE = "1.2.840.10008.1.2.1"
-EXPLICIT_BE = "1.2.840.10008.1.2.2"
-DEFLATED_LE = "1.2.840.10008.1.2.1.99"
+logger = logging.getLogger(__name__)
 
 TAG_SOP_CLASS_UID = 0x00080016
 TAG_SOP_INSTANCE_UID = 0x00080018

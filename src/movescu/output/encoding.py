@@ -22,12 +22,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from movescu.config import GroupLength, LengthEncoding, OutputOptions, WriteTransferSyntax
+from movescu.dicom.contexts import DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE
 from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
 from movescu.output.dataset import (
-    DEFLATED_LE,
-    EXPLICIT_BE,
-    EXPLICIT_LE,
-    IMPLICIT_LE,
     ITEM,
     ITEM_END,
     LONG_VRS,

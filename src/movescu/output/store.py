@@ -17,6 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from movescu.config import OutputOptions, StorageOptions
+from movescu.dicom.conditions import CANNOT_CREATE_FILE
+from movescu.dicom.dimse import (
+    STATUS_CANNOT_UNDERSTAND,
+    STATUS_DATASET_MISMATCH,
+    STATUS_OUT_OF_RESOURCES,
+    STATUS_SUCCESS,
+)
 from movescu.output import encoding
 from movescu.output.naming import object_file_name
 from movescu.output.writer import (
@@ -30,12 +37,6 @@ from movescu.output.writer import (
 )
 
 logger = logging.getLogger(__name__)
-
-#: C-STORE response statuses (PS3.4 B.2.3), as DCMTK's movescu uses them.
-STATUS_SUCCESS = 0x0000
-STATUS_OUT_OF_RESOURCES = 0xA700
-STATUS_DATASET_MISMATCH = 0xA900
-STATUS_CANNOT_UNDERSTAND = 0xC000
 
 
 @dataclass(frozen=True)
@@ -132,9 +133,7 @@ def receive_failed(
         output.directory, object_file_name(received.sop_class_uid, received.sop_instance_uid)
     )
     if output.bit_preserving:
-        logger.error(
-            "Store SCP Failed: 0006:020a DIMSE_storeProvider: Cannot create file: %s", target
-        )
+        logger.error("Store SCP Failed: %s: %s", CANNOT_CREATE_FILE, target)
     else:
         logger.error("cannot write DICOM file: %s", target)
     return StoreResult(STATUS_OUT_OF_RESOURCES)
@@ -164,10 +163,8 @@ def _store_bit_preserving(
         if nbytes is None:
             nbytes = write_object(target, chunks, warn_existing=False)
     except WriteError:
-        # DCMTK: "Store SCP Failed: 0006:020a DIMSE_storeProvider: Cannot create file"
-        logger.error(
-            "Store SCP Failed: 0006:020a DIMSE_storeProvider: Cannot create file: %s", target
-        )
+        # DCMTK: "Store SCP Failed: " + the condition
+        logger.error("Store SCP Failed: %s: %s", CANNOT_CREATE_FILE, target)
         return StoreResult(STATUS_OUT_OF_RESOURCES)
     return StoreResult(STATUS_SUCCESS, target, nbytes)
 

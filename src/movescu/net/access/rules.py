@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from movescu.dicom.conditions import tcp_wrapper_denied
 from movescu.net.access.options import evaluate_options
 
 logger = logging.getLogger(__name__)
@@ -42,8 +43,6 @@ _C_SPACE = re.compile(r"[ \t\n\v\f\r]+")
 _HEX = re.compile(r"0[xX][0-9a-fA-F]*")
 _OCTAL = re.compile(r"0[0-7]*")
 _DECIMAL = re.compile(r"[1-9][0-9]*")
-#: DCMTK: makeDcmnetCondition(DULC_TCPWRAPPER = 0x324, ...) in module 0006 (dcmnet).
-_CONDITION_PREFIX = "0006:0324"
 
 
 @dataclass(frozen=True)
@@ -106,10 +105,7 @@ def check_access(
 
 def denial_message(decision: AccessDecision) -> str:
     """DCMTK's condition text for a denied connection, with its ``0006:0324`` prefix."""
-    return (
-        f"{_CONDITION_PREFIX} TCP wrapper: denied connection from "
-        f"{decision.client_name} ({decision.client_address})"
-    )
+    return tcp_wrapper_denied(decision.client_name, decision.client_address)
 
 
 def normalize_address(address: str) -> str:

@@ -16,35 +16,30 @@ import logging
 from typing import Any
 
 from movescu.dicom import messages
-from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
+from movescu.dicom.dimse import (
+    AFFECTED_SOP_CLASS,
+    AFFECTED_SOP_INSTANCE,
+    C_ECHO_RQ,
+    COMMAND_FIELD,
+    DATA_SET_TYPE,
+    MESSAGE_ID,
+    MOVE_ORIGINATOR_AE,
+    MOVE_ORIGINATOR_ID,
+    NO_DATA_SET,
+    PRIORITY,
+)
 
 logger = logging.getLogger(__name__)
 
-#: command elements of the requests the Storage SCP serves
-COMMAND_FIELD = 0x00000100
-MESSAGE_ID = 0x00000110
-AFFECTED_SOP_CLASS = 0x00000002
-AFFECTED_SOP_INSTANCE = 0x00001000
-PRIORITY = 0x00000700
-DATA_SET_TYPE = 0x00000800
-MOVE_ORIGINATOR_AE = 0x00001030
-MOVE_ORIGINATOR_ID = 0x00001031
-NO_DATA_SET = 0x0101
-
 
 def _summary(assoc: Any, our_max_pdu: int, contexts: list[messages.ContextSummary]) -> Any:
-    requestor = assoc.requestor
-    primitive = requestor.primitive
-    return messages.AssociationSummary(
-        our_uid=IMPLEMENTATION_CLASS_UID,
-        our_version=IMPLEMENTATION_VERSION_NAME,
-        calling=str(getattr(primitive, "calling_ae_title", "") or ""),
-        called=str(getattr(primitive, "called_ae_title", "") or ""),
-        our_max_pdu=our_max_pdu,
-        contexts=contexts,
-        their_uid=str(requestor.implementation_class_uid or ""),
-        their_version=str(requestor.implementation_version_name or ""),
-        their_max_pdu=requestor.maximum_length or 0,
+    primitive = assoc.requestor.primitive
+    return messages.association_summary(
+        str(getattr(primitive, "calling_ae_title", "") or ""),
+        str(getattr(primitive, "called_ae_title", "") or ""),
+        our_max_pdu,
+        contexts,
+        assoc.requestor,
         responding="",
     )
 
@@ -87,17 +82,12 @@ def acknowledged_dump(assoc: Any, our_max_pdu: int) -> list[str]:
     list of str
         The lines, without the ``D: `` prefix.
     """
-    answers = {cx.context_id: cx for cx in [*assoc.accepted_contexts, *assoc.rejected_contexts]}
-    contexts = []
-    for proposed in sorted(assoc.requestor.requested_contexts, key=lambda cx: cx.context_id):
-        answer = answers.get(proposed.context_id)
-        result = 2 if answer is None or answer.result is None else int(answer.result)
-        syntaxes = list(answer.transfer_syntax) if answer is not None and result == 0 else []
-        contexts.append(
-            messages.ContextSummary(
-                proposed.context_id, str(proposed.abstract_syntax), syntaxes, result
-            )
-        )
+    proposed = [
+        (cx.context_id, str(cx.abstract_syntax))
+        for cx in sorted(assoc.requestor.requested_contexts, key=lambda cx: cx.context_id)
+    ]
+    answers = [*assoc.accepted_contexts, *assoc.rejected_contexts]
+    contexts = messages.answered_contexts(proposed, answers)
     return messages.association_dump("AC", _summary(assoc, our_max_pdu, contexts))
 
 
@@ -107,7 +97,7 @@ def request_dump(fields: dict[int, Any], context_id: int) -> list[str]:
     Parameters
     ----------
     fields : dict
-        Command element tag -> value (:func:`movescu.net.scp.monitor.decode_command`).
+        Command element tag -> value (:func:`movescu.dicom.commandset.decode_command`).
     context_id : int
         The presentation context the command arrived on.
 
@@ -118,7 +108,7 @@ def request_dump(fields: dict[int, Any], context_id: int) -> list[str]:
     """
     msg_id = fields.get(MESSAGE_ID, 0)
     data_set = fields.get(DATA_SET_TYPE, NO_DATA_SET) != NO_DATA_SET
-    if fields.get(COMMAND_FIELD) == 0x0030:
+    if fields.get(COMMAND_FIELD) == C_ECHO_RQ:
         return messages.echo_request_dump(context_id, msg_id, data_set)
     return messages.store_request_dump(
         context_id,

@@ -10,20 +10,26 @@ the error + abort for any other DIMSE command.  Must not answer requests.
 from __future__ import annotations
 
 import logging
-import struct
 import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
+from movescu.dicom import conditions, messages
+from movescu.dicom.commandset import decode_command
+from movescu.dicom.dimse import (
+    AFFECTED_SOP_CLASS,
+    C_ECHO_RQ,
+    C_STORE_RQ,
+    COMMAND_FIELD,
+    MESSAGE_ID,
+)
 from movescu.dicom.sop_classes import prefix_for
 from movescu.net.scp.log import request_dump
 
 logger = logging.getLogger("movescu.net.scp.server")
 progress_logger = logging.getLogger("movescu.progress")
 
-C_STORE_RQ = 0x0001
-C_ECHO_RQ = 0x0030
 #: longest wait (s) of a request's log line for the association's own lines
 ACKNOWLEDGE_WAIT = 2.0
 #: longest command set we accept (real ones are well under 1 KiB)
@@ -78,9 +84,7 @@ class PduMonitor:
     def _command_too_long(self) -> None:
         # ours: a command set is a few hundred bytes; a peer that never ends one
         # would make us (and pynetdicom) buffer without limit
-        logger.error(
-            "DIMSE failure (aborting sub-association): 0006:020d DIMSE Failed to receive message"
-        )
+        logger.error(messages.SUB_ASSOCIATION_FAILURE, conditions.RECEIVE_FAILED)
         self.command.clear()
         self.aborted = True
         self.abort()
@@ -97,8 +101,8 @@ class PduMonitor:
         # DCMTK logs sequentially: the association's lines come before the first request
         self.acknowledged.wait(ACKNOWLEDGE_WAIT)
         fields = decode_command(command)
-        field_value = fields.get(0x00000100, 0)
-        msg_id = fields.get(0x00000110, 0)
+        field_value = fields.get(COMMAND_FIELD, 0)
+        msg_id = fields.get(MESSAGE_ID, 0)
         debug = logger.isEnabledFor(logging.DEBUG)
         if field_value in (C_STORE_RQ, C_ECHO_RQ) and debug:
             # DCMTK at debug level: the short line, then DIMSE_dumpMessage
@@ -107,7 +111,7 @@ class PduMonitor:
             for line in request_dump(fields, context_id):
                 logger.debug("%s", line)
         elif field_value == C_STORE_RQ:
-            sop_class = str(fields.get(0x00000002, ""))
+            sop_class = str(fields.get(AFFECTED_SOP_CLASS, ""))
             logger.info("Received Store Request (MsgID %s, %s)", msg_id, prefix_for(sop_class))
         elif field_value == C_ECHO_RQ:
             logger.info("Received Echo Request (MsgID %s)", msg_id)
@@ -117,30 +121,6 @@ class PduMonitor:
                 field_value,
             )
             # DCMTK subOpSCP: cond = DIMSE_BADCOMMANDTYPE, logged, then A-ABORT
-            logger.error(
-                "DIMSE failure (aborting sub-association): 0006:0201 DIMSE Bad command type"
-            )
+            logger.error(messages.SUB_ASSOCIATION_FAILURE, conditions.BAD_COMMAND_TYPE)
             self.aborted = True
             self.abort()
-
-
-#: US elements of a request command set we read
-_NUMBERS = (0x00000100, 0x00000110, 0x00000700, 0x00000800, 0x00001031)
-#: string elements (UIDs, the Move Originator AE Title)
-_STRINGS = (0x00000002, 0x00001000, 0x00001030)
-
-
-def decode_command(command: bytes) -> dict[int, Any]:
-    """The fields we log from an implicit VR LE command set (tag -> int or str)."""
-    fields: dict[int, Any] = {}
-    pos = 0
-    while pos + 8 <= len(command):
-        group, elem, length = struct.unpack_from("<HHL", command, pos)
-        value = command[pos + 8 : pos + 8 + length]
-        tag = (group << 16) | elem
-        if tag in _NUMBERS and length == 2:
-            fields[tag] = struct.unpack("<H", value)[0]
-        elif tag in _STRINGS:
-            fields[tag] = value.rstrip(b"\0 ").decode("ascii", "replace")
-        pos += 8 + length
-    return fields

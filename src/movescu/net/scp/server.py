@@ -20,6 +20,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from movescu.config import Config, IPFamily
+from movescu.dicom import conditions, messages
+from movescu.dicom.dimse import STATUS_OUT_OF_RESOURCES, STATUS_SUCCESS
+from movescu.dicom.pdata import max_send_pdv
 from movescu.dicom.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS
 from movescu.errors import NetworkInitError, PrivilegeError
 from movescu.net.access.rules import AccessTables, check_access, denial_message
@@ -30,8 +33,6 @@ from movescu.net.scp.stats import ReceivedObject, ReceiveStats
 from movescu.net.tls import setup as tls
 from movescu.output.spoolmeta import install_spool_meta
 from movescu.output.store import (
-    STATUS_OUT_OF_RESOURCES,
-    STATUS_SUCCESS,
     ReceivedDataSet,
     StoreResult,
     receive_failed,
@@ -134,7 +135,7 @@ class StorageSCP:
                 self._server = self._start_server(ae, ("0.0.0.0", port), handlers)
         except OSError as exc:
             raise NetworkInitError(
-                f"cannot create network: 0006:031c TCP Initialization Error: {exc.strerror or exc}"
+                f"cannot create network: {conditions.tcp_error(str(exc.strerror or exc))}"
             ) from exc
         self.port = int(self._server.server_address[1])
 
@@ -258,10 +259,7 @@ class StorageSCP:
             if assoc.is_released or assoc.is_aborted:
                 continue  # already ending: its thread is only winding down
             # DCMTK reports a sub-association it has to give up like a -td expiry.
-            logger.error(
-                "DIMSE failure (aborting sub-association): "
-                "0006:0207 DIMSE No data available (timeout in non-blocking mode)"
-            )
+            logger.error(messages.SUB_ASSOCIATION_FAILURE, conditions.DIMSE_TIMEOUT)
             self.abort_association(assoc)
         server, self._server = self._server, None
         if server is not None:
@@ -317,7 +315,7 @@ class StorageSCP:
 
     def _on_guard_failure(self, assoc: Association, condition: list[str]) -> None:
         """A guard (movescu.net.guards) gave up on ``assoc``: report, abort, clean up."""
-        logger.error("DIMSE failure (aborting sub-association): %s", condition[0])
+        logger.error(messages.SUB_ASSOCIATION_FAILURE, condition[0])
         for line in condition[1:]:
             logger.error("%s", line)
         self.abort_association(assoc)
@@ -332,7 +330,7 @@ class StorageSCP:
     def _on_accepted(self, event: Event) -> None:
         # DCMTK: Max Send PDV = the peer's maximum PDU length - 12 (PDU + PDV headers)
         peer_max = event.assoc.requestor.maximum_length or 0
-        logger.info("Sub-Association Acknowledged (Max Send PDV: %d)", max(peer_max - 12, 0))
+        logger.info("Sub-Association Acknowledged (Max Send PDV: %d)", max_send_pdv(peer_max))
         if logger.isEnabledFor(logging.DEBUG):
             for line in acknowledged_dump(event.assoc, self.config.network.max_pdu):
                 logger.debug("%s", line)

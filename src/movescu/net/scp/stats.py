@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from movescu.output.store import STATUS_SUCCESS
+from movescu.dicom.dimse import STATUS_SUCCESS
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,9 @@ import socket
 from typing import TYPE_CHECKING, Any
 
 from movescu.config import Config, PendingDatasetHandling
-from movescu.dicom import contexts, messages
+from movescu.dicom import conditions, contexts, messages
+from movescu.dicom.dimse import STATUS_PENDING, has_data_set, suboperation_counters
+from movescu.dicom.pdata import max_send_pdv
 from movescu.errors import (
     AssociationError,
     AssociationParametersError,
@@ -103,7 +105,9 @@ class MoveAssociation(ResponseWatcher):
                 logger.info("Requesting Association")
                 text = f"Illegal service parameter: {which} AP Title"
                 logger.error(text)
-                raise AssociationError(f"Association Request Failed:\n0006:030c {text}")
+                raise AssociationError(
+                    "Association Request Failed:\n" + conditions.illegal_service_parameter(text)
+                )
         try:
             # pynetdicom's AE, with the event-driven reactors of net/seams/accel/reactors.py
             ae = requestor_ae_class()(ae_title=self.calling)
@@ -150,7 +154,7 @@ class MoveAssociation(ResponseWatcher):
 
         # our own record of the A-ASSOCIATE-RJ decides: pynetdicom's flag is racy
         if assoc.is_rejected or (self._rejection is not None and not assoc.is_established):
-            result, source, code = self._rejection or (1, 1, 0x0101)
+            result, source, code = self._rejection or messages.DEFAULT_REJECTION
             # ASC_printRejectParameters: the reason text comes from the whole code
             lines = messages.rejection_lines(result, source, 1)[:1]
             lines += messages.rejection_lines(result, code >> 8, code & 0xFF)[1:]
@@ -164,11 +168,13 @@ class MoveAssociation(ResponseWatcher):
                 condition = self._early_cause
             elif capture.text is not None:
                 # a failed TLS handshake is dcmtls' "000b:08xx TLS error: ..." condition
-                condition = tls.handshake_failure(capture.text) or messages.tcp_error(capture.text)
+                condition = tls.handshake_failure(capture.text) or conditions.tcp_error(
+                    capture.text
+                )
             elif capture.acse_timeout:
-                condition = messages.READ_TIMEOUT
+                condition = conditions.READ_TIMEOUT
             else:
-                condition = messages.PEER_ABORTED
+                condition = conditions.PEER_ABORTED
             raise AssociationError("Association Request Failed:\n" + condition)
 
         if logger.isEnabledFor(logging.DEBUG):
@@ -185,7 +191,7 @@ class MoveAssociation(ResponseWatcher):
             raise NoPresentationContextError("No Acceptable Presentation Contexts")
         their_max = assoc.acceptor.maximum_length or 0
         # DCMTK: Max Send PDV = peer's max PDU - 12 (PDV header), unlimited (0) stays 0
-        logger.info("Association Accepted (Max Send PDV: %d)", max(their_max - 12, 0))
+        logger.info("Association Accepted (Max Send PDV: %d)", max_send_pdv(their_max))
 
     def _summary(self, assoc: Association | None) -> messages.AssociationSummary:
         return movelog.association_summary(
@@ -243,7 +249,7 @@ class MoveAssociation(ResponseWatcher):
             (cx for cx in assoc.accepted_contexts if cx.abstract_syntax == self.move_uid), None
         )
         if move_context is None:
-            return MoveOutcome(None, Ending.ABORT, messages.NO_VALID_CONTEXT)
+            return MoveOutcome(None, Ending.ABORT, conditions.NO_VALID_CONTEXT)
         destination = self.config.network.effective_move_destination
         self._move_ts = str(move_context.transfer_syntax[0])
         movelog.log_request(
@@ -263,9 +269,7 @@ class MoveAssociation(ResponseWatcher):
                 identifier, destination, self.move_uid, msg_id=msg_id, priority=PRIORITY_MEDIUM
             )
         except (ValueError, RuntimeError):
-            return MoveOutcome(
-                None, Ending.ABORT, "0006:0202 DIMSE Inappropriate data for message"
-            )
+            return MoveOutcome(None, Ending.ABORT, conditions.INAPPROPRIATE_DATA)
         try:
             return self._read_responses(responses, msg_id)
         finally:
@@ -292,17 +296,17 @@ class MoveAssociation(ResponseWatcher):
             if got_id != msg_id:
                 responses.close()
                 return MoveOutcome(
-                    None, Ending.ABORT, messages.unexpected_msg_id(got_id, msg_id), pending
+                    None, Ending.ABORT, conditions.unexpected_msg_id(got_id, msg_id), pending
                 )
             status = int(status_ds.Status)
-            if status == 0xFF00:
+            if status == STATUS_PENDING:
                 pending += 1
-                if ignore and movelog.has_data_set(command):
+                if ignore and has_data_set(command):
                     # DCMTK -pi: the data PDVs are then misread as the next command
                     responses.close()
-                    return MoveOutcome(None, Ending.ABORT, messages.COMMAND_READ_FAILED, pending)
+                    return MoveOutcome(None, Ending.ABORT, conditions.COMMAND_READ_FAILED, pending)
                 continue
-            return MoveOutcome(status, Ending.OPEN, None, pending, movelog.counters(command))
+            return MoveOutcome(status, Ending.OPEN, None, pending, suboperation_counters(command))
         return self._dimse_failure(pending)
 
     def _next_raw(self) -> Any:
@@ -316,12 +320,12 @@ class MoveAssociation(ResponseWatcher):
         if self._failure is not None:
             return MoveOutcome(None, Ending.ABORT, self._failure, pending)
         if self._peer_released:
-            return MoveOutcome(None, Ending.PEER_RELEASED, messages.PEER_RELEASED, pending)
+            return MoveOutcome(None, Ending.PEER_RELEASED, conditions.PEER_RELEASED, pending)
         if self._peer_aborted:
-            return MoveOutcome(None, Ending.PEER_ABORTED, messages.PEER_ABORTED, pending)
+            return MoveOutcome(None, Ending.PEER_ABORTED, conditions.PEER_ABORTED, pending)
         if self.config.network.dimse_timeout is not None and not self._connection_closed():
-            return MoveOutcome(None, Ending.ABORT, messages.DIMSE_TIMEOUT, pending)
-        return MoveOutcome(None, Ending.PEER_ABORTED, messages.PEER_ABORTED, pending)
+            return MoveOutcome(None, Ending.ABORT, conditions.DIMSE_TIMEOUT, pending)
+        return MoveOutcome(None, Ending.PEER_ABORTED, conditions.PEER_ABORTED, pending)
 
     def _connection_closed(self) -> bool:
         assoc = self.assoc
@@ -342,11 +346,11 @@ class MoveAssociation(ResponseWatcher):
         assert self.assoc is not None
         logger.info("Releasing Association")
         if not self.assoc.is_established:
-            raise CloseAssociationError("Association Release Failed:\n" + messages.PEER_ABORTED)
+            raise CloseAssociationError("Association Release Failed:\n" + conditions.PEER_ABORTED)
         self.assoc.release()
         if not self.assoc.is_released:
             # no A-RELEASE-RP within -ta (pynetdicom then aborts), unless the peer aborted
-            reason = messages.PEER_ABORTED if self._peer_aborted else messages.READ_TIMEOUT
+            reason = conditions.PEER_ABORTED if self._peer_aborted else conditions.READ_TIMEOUT
             raise CloseAssociationError("Association Release Failed:\n" + reason)
 
     def abort(self) -> None:

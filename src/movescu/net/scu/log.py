@@ -10,27 +10,22 @@ in :mod:`movescu.net.scu.association` decides what happens.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any
 
 from movescu.dicom import messages
-from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
+from movescu.dicom.dimse import (
+    STATUS_DETAIL_TAGS,
+    decode_identifier,
+    has_data_set,
+    suboperation_counters,
+)
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
     from pynetdicom.association import Association
 
 logger = logging.getLogger(__name__)
-
-# Command-set tags that form a response's "status detail" (DCMTK's statusDetail).
-STATUS_DETAIL_TAGS = (0x00000901, 0x00000902, 0x00000903)
-_NO_DATA_SET = 0x0101
-
-
-def has_data_set(command: Any) -> bool:
-    """True when a command set announces a data set (CommandDataSetType != 0x0101)."""
-    return int(command.get("CommandDataSetType", _NO_DATA_SET)) != _NO_DATA_SET
 
 
 def association_summary(
@@ -45,30 +40,12 @@ def association_summary(
 
     ``proposed`` holds (context ID, abstract syntax) of our two contexts.
     """
-    base = messages.AssociationSummary(
-        our_uid=IMPLEMENTATION_CLASS_UID,
-        our_version=IMPLEMENTATION_VERSION_NAME,
-        calling=calling,
-        called=called,
-        our_max_pdu=max_pdu,
-        contexts=[messages.ContextSummary(i, uid, transfer_syntaxes) for i, uid in proposed],
-    )
     if assoc is None:
-        return base
-    negotiated = {cx.context_id: cx for cx in [*assoc.accepted_contexts, *assoc.rejected_contexts]}
-    result = []
-    for context_id, abstract_syntax in proposed:
-        answer = negotiated.get(context_id)
-        code = 2 if answer is None or answer.result is None else int(answer.result)
-        syntaxes = list(answer.transfer_syntax) if answer is not None and code == 0 else []
-        result.append(messages.ContextSummary(context_id, abstract_syntax, syntaxes, code))
-    return dataclasses.replace(
-        base,
-        contexts=result,
-        their_uid=str(assoc.acceptor.implementation_class_uid or ""),
-        their_version=str(assoc.acceptor.implementation_version_name or ""),
-        their_max_pdu=assoc.acceptor.maximum_length or 0,
-    )
+        contexts = [messages.ContextSummary(i, uid, transfer_syntaxes) for i, uid in proposed]
+        return messages.association_summary(calling, called, max_pdu, contexts)
+    answers = [*assoc.accepted_contexts, *assoc.rejected_contexts]
+    contexts = messages.answered_contexts(proposed, answers)
+    return messages.association_summary(calling, called, max_pdu, contexts, assoc.acceptor)
 
 
 def log_request(
@@ -154,42 +131,15 @@ def log_final(command: Any, data: bytes, status: int, decoded: Any, move_ts: str
         logger.info("Received Final Move Response (%s)", messages.move_status_short(status))
 
 
-def counters(command: Any) -> tuple[int | None, ...]:
-    """Remaining, completed, failed and warning sub-operations (None when absent)."""
-    values = [
-        command.get(keyword)
-        for keyword in (
-            "NumberOfRemainingSuboperations",
-            "NumberOfCompletedSuboperations",
-            "NumberOfFailedSuboperations",
-            "NumberOfWarningSuboperations",
-        )
-    ]
-    return tuple(None if value is None else int(value) for value in values)
-
-
 def response_dump(command: Any, has_data: bool) -> list[str]:
     """The ``-d`` DIMSE dump of a C-MOVE-RSP command set."""
     return messages.move_response_dump(
         int(command.get("MessageIDBeingRespondedTo", 0)),
         str(command.get("AffectedSOPClassUID", "")) or None,
-        list(counters(command)),
+        list(suboperation_counters(command)),
         has_data,
         int(command.get("Status", 0)),
     )
-
-
-def decode_identifier(data: bytes, transfer_syntax: str) -> Dataset | None:
-    from io import BytesIO
-
-    from pydicom.uid import UID
-    from pynetdicom.dsutils import decode
-
-    ts = UID(transfer_syntax)
-    try:
-        return decode(BytesIO(data), ts.is_implicit_VR, ts.is_little_endian, ts.is_deflated)
-    except Exception:  # noqa: BLE001 - a bad response identifier is only not shown
-        return None
 
 
 def dataset_lines(ds: Dataset, ts_name: str) -> list[str]:

@@ -18,7 +18,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from movescu.config import Config, PendingDatasetHandling
-from movescu.dicom import contexts, messages
+from movescu.dicom import conditions, contexts
+from movescu.dicom.commandset import command_of
+from movescu.dicom.dimse import C_MOVE_RSP, STATUS_PENDING, has_data_set
 from movescu.net.scu import log as movelog
 from movescu.net.scu import transport
 
@@ -26,17 +28,6 @@ if TYPE_CHECKING:
     from pynetdicom.association import Association
 
 logger = logging.getLogger(__name__)
-
-
-#: CommandField of a C-MOVE-RSP
-C_MOVE_RSP = 0x8021
-
-#: DCMTK's conditions for broken responses (dimse.cc, dul.cc)
-RECEIVE_FAILED = "0006:020d DIMSE Failed to receive message"
-READ_PDV_FAILED = "0006:020c DIMSE Read PDV failed"
-BAD_CONTEXT = "0006:0101 ASC Bad presentation context ID"
-COMMAND_PDV_EXPECTED = "0006:020f DIMSE: Command PDV Expected"
-MISSING_STATUS = "0006:020b DIMSE: Command Parse Failed: Element: (0000,0900) Status"
 
 
 @dataclass
@@ -58,16 +49,6 @@ class RawResponse:
 
     command_set: Any
     data_set: bytes
-
-
-def command_of(message: Any) -> Any:
-    """A received message's command set: pydicom's, or net/seams/accel/movedimse.py's MoveCommand.
-
-    Both answer ``get(keyword)`` and ``keyword in`` alike; the MoveCommand of a
-    clean C-MOVE-RSP without pydicom's per-element cost.
-    """
-    command = getattr(message, "move_command", None)
-    return message.command_set if command is None else command
 
 
 @cache
@@ -119,13 +100,13 @@ class ResponseWatcher:
                 self._early_cause = cause
             return
         if cause == transport.DECODE_FAILED:
-            condition = messages.COMMAND_READ_FAILED
+            condition = conditions.COMMAND_READ_FAILED
         elif cause == transport.READ_TIMED_OUT:
-            condition = messages.DIMSE_TIMEOUT
+            condition = conditions.DIMSE_TIMEOUT
         elif cause == transport.INVALID_PDU:
-            condition = RECEIVE_FAILED
+            condition = conditions.RECEIVE_FAILED
         else:
-            condition = f"{RECEIVE_FAILED}\n{READ_PDV_FAILED}\n{cause}"
+            condition = f"{conditions.RECEIVE_FAILED}\n{conditions.READ_PDV_FAILED}\n{cause}"
         self._fail(condition)
 
     def _fail(self, condition: str) -> None:
@@ -188,13 +169,13 @@ class ResponseWatcher:
         for item in received.presentation_data_value_items:
             condition = None
             if item.context_id not in accepted:
-                condition = BAD_CONTEXT
+                condition = conditions.BAD_CONTEXT
             elif not in_message and not item.presentation_data_value[0] & 1:
-                condition = COMMAND_PDV_EXPECTED
+                condition = conditions.COMMAND_PDV_EXPECTED
             if condition is not None:
                 # pynetdicom must not act on it: the PDU is emptied
                 received.presentation_data_value_items = []
-                self._fail(f"{RECEIVE_FAILED}\n{condition}")
+                self._fail(f"{conditions.RECEIVE_FAILED}\n{condition}")
                 return
             in_message = True
 
@@ -221,24 +202,24 @@ class ResponseWatcher:
             return
         command_field = int(command.get("CommandField", 0))
         if command_field != C_MOVE_RSP:
-            self._fail(messages.unexpected_command(command_field))
+            self._fail(conditions.unexpected_command(command_field))
             return
         if "Status" not in command:
-            self._fail(MISSING_STATUS)
+            self._fail(conditions.MISSING_STATUS)
             return
         if int(command.get("MessageIDBeingRespondedTo", -1)) != state.msg_id:
             state.done = True  # DCMTK logs nothing for it; the loop reports the failure
             return
         status = int(command.get("Status", 0))
         net = self.config.network
-        if status != 0xFF00:
+        if status != STATUS_PENDING:
             state.done = True
             movelog.log_final(command, raw.data_set, status, None, self._move_ts)
             return
         state.pending += 1
         ignore = net.pending_handling is PendingDatasetHandling.IGNORE
         movelog.log_pending(command, state.pending, self._where, read_data_set=not ignore)
-        if ignore and movelog.has_data_set(command):
+        if ignore and has_data_set(command):
             state.done = True  # DCMTK -pi: the move fails on the next read
         elif net.cancel and state.pending == net.cancel:
             self._send_cancel(state.msg_id, state.context_id)

@@ -23,7 +23,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from movescu.config import IPFamily
-from movescu.dicom import messages
+from movescu.dicom.conditions import (
+    NETWORK_CLOSED,
+    READ_TIMEOUT,
+    illegal_pdu_length,
+    unknown_host,
+    unrecognized_pdu,
+)
+from movescu.dicom.messages import DEFAULT_REJECTION, KNOWN_REJECT_REASONS
 from movescu.errors import AssociationError
 
 logger = logging.getLogger(__name__)
@@ -75,9 +82,7 @@ def resolve_address(host: str, port: int, family: IPFamily) -> str:
     try:
         infos = socket.getaddrinfo(host, port, fam, socket.SOCK_STREAM)
     except (OSError, UnicodeError):
-        raise AssociationError(
-            "Association Request Failed:\n" + messages.unknown_host(host)
-        ) from None
+        raise AssociationError("Association Request Failed:\n" + unknown_host(host)) from None
     return str(infos[0][4][0])
 
 
@@ -128,24 +133,12 @@ def connect_errors() -> Iterator[TransportErrors]:
             watched_logger.setLevel(level)
 
 
-#: the cause line DCMTK prints for a PDU type it does not know (``%2x``)
-def unrecognized_pdu(pdu_type: int) -> str:
-    return f"0006:0321 Unrecognized PDU type: {pdu_type:2x}"
-
-
-#: the cause line when the connection ends inside a PDU
-NETWORK_CLOSED = "0006:0310 DUL network closed"
 #: reported when pynetdicom's state machine raised on the peer's bytes
 DECODE_FAILED = "decode"
 #: reported when pynetdicom itself found an invalid PDU or message (Evt19)
 INVALID_PDU = "invalid"
 #: reported when the peer stopped inside a PDU for longer than the socket timeout
-READ_TIMED_OUT = messages.READ_TIMEOUT
-
-
-def illegal_pdu_length(length: int, max_pdu: int) -> str:
-    """DCMTK's cause line for a P-DATA-TF PDU longer than our ``-pdu``."""
-    return f"0006:0308 DUL Illegal PDU Length {length}.  Max expected {max_pdu}"
+READ_TIMED_OUT = READ_TIMEOUT
 
 
 def guard_association(assoc: Any, fail: Callable[[str], None], max_pdu: int = 0) -> None:
@@ -238,10 +231,6 @@ def _guarded_action(dul: Any, action: Callable[[str], Any], fail: Callable[[str]
 # --------------------------------------------------------------------------- association answers
 
 
-#: A-ASSOCIATE-RJ reasons DCMTK knows, as (source << 8) | reason (ASC_REASON_*)
-_KNOWN_REASONS = frozenset({0x0101, 0x0102, 0x0103, 0x0107, 0x0201, 0x0202, 0x0301, 0x0302})
-
-
 def is_unexpected_answer(received: Any) -> bool:
     """A known PDU that is neither A-ASSOCIATE-AC/RJ nor A-ABORT (DCMTK: rc 66).
 
@@ -293,9 +282,9 @@ def normalise_rejection(received: Any) -> tuple[int, int, int]:
     if source not in (1, 2, 3):
         logger.error(_INVALID_RJ, "source", source)
         source = 1
-    if code not in _KNOWN_REASONS:
+    if code not in KNOWN_REJECT_REASONS:
         logger.error(_INVALID_RJ, "reason", code)
-        code = 0x0101
+        code = DEFAULT_REJECTION[2]
     received.result, received.source = result, source
     received.reason_diagnostic = code & 0xFF if code >> 8 == source else 1
     return result, source, code

@@ -14,6 +14,8 @@ import re
 import ssl
 from typing import Any
 
+from movescu.dicom.conditions import tcp_error
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["DetailedSocket", "connection_details", "handshake_failure", "tls_server_class"]
@@ -72,9 +74,7 @@ def tls_server_class(base: type[Any]) -> type[Any]:
                 request.do_handshake()
                 request.settimeout(None)
             except (ssl.SSLError, OSError) as exc:
-                logger.error(
-                    handshake_failure(str(exc)) or f"0006:031c TCP Initialization Error: {exc}"
-                )
+                logger.error(handshake_failure(str(exc)) or tcp_error(str(exc)))
                 self.shutdown_request(request)
                 return
             super().process_request_thread(request, client_address)

@@ -4,9 +4,9 @@ Owns two subclasses :mod:`movescu.net.seams.accel.requestor` gives the main
 association after :func:`movescu.net.seams.accel.reactors.make_fast`:
 
 * the DIMSE provider's: a P-DATA that is one whole, clean C-MOVE-RSP
-  (:mod:`movescu.net.seams.accel.movecommand`) becomes its message and ``C_MOVE``
+  (:func:`movescu.dicom.commandset.read_move_command`) becomes its message and ``C_MOVE``
   primitive without pydicom; the message's ``move_command`` is the
-  :class:`~movescu.net.seams.accel.movecommand.MoveCommand` our ``EVT_DIMSE_RECV``
+  :class:`~movescu.dicom.commandset.MoveCommand` our ``EVT_DIMSE_RECV``
   handlers read, its ``command_set`` the pydicom data set, decoded only if
   someone asks.  The steps and their order are pynetdicom's
   ``receive_primitive``'s (event, conversion, its error handling, queue);
@@ -27,11 +27,11 @@ from functools import cache
 from io import BytesIO
 from typing import Any, cast
 
-from movescu.net.seams.accel.movecommand import MoveCommand, move_primitive, read_move_command
+from movescu.dicom.commandset import MoveCommand, read_move_command
+from movescu.dicom.dimse import STATUS_PENDING
+from movescu.net.seams.accel.movecommand import move_primitive
 
 logger = logging.getLogger(__name__)
-
-PENDING = 0xFF00
 
 
 class PendingStatus:
@@ -42,7 +42,7 @@ class PendingStatus:
     """
 
     __slots__ = ()
-    Status = PENDING
+    Status = STATUS_PENDING
 
     def __contains__(self, keyword: object) -> bool:
         return keyword == "Status"
@@ -108,7 +108,7 @@ def _message_class() -> type[Any]:
     from pynetdicom.dimse_messages import C_MOVE_RSP
 
     class FastMoveResponse(C_MOVE_RSP):
-        """A received C-MOVE-RSP read by :mod:`movescu.net.seams.accel.movecommand`."""
+        """A received C-MOVE-RSP read by :func:`movescu.dicom.commandset.read_move_command`."""
 
         move_command: MoveCommand
 
@@ -185,7 +185,7 @@ def _association_class(base: type[Any]) -> type[Any]:
                 rsp = item[1]
                 if (
                     type(rsp) is C_MOVE
-                    and rsp.Status == PENDING
+                    and rsp.Status == STATUS_PENDING
                     and rsp.MessageIDBeingRespondedTo is not None
                 ):
                     # pynetdicom: a valid Pending response is yielded, nothing else

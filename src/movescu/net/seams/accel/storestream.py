@@ -14,7 +14,7 @@ This module owns doing the same for the common, clean case inside the DUL
 thread, when a PDU arrives in state Sta6 (:class:`StoreStream`):
 
 * a PDU holding exactly one PDV, the last (or only) fragment of a clean
-  C-STORE-RQ command set (:func:`movescu.net.seams.accel.storerequest.store_request_fields`)
+  C-STORE-RQ command set (:func:`movescu.dicom.commandset.store_request_fields`)
   on an accepted context, for a Storage SOP class, with a data set: the
   request primitive is built and pynetdicom's spool file is opened the way
   its decoder opens it (the same hooks, the same header);
@@ -22,7 +22,7 @@ thread, when a PDU arrives in state Sta6 (:class:`StoreStream`):
 * the last fragment: the ``EVT_C_STORE`` handlers run here, with pynetdicom's
   rules for their exceptions (0xC211) and statuses, the spool file is closed
   and removed as pynetdicom does, and a plain C-STORE-RSP is written on the
-  socket (:mod:`movescu.net.seams.accel.storeresponse`); any other status goes through
+  socket (:func:`movescu.dicom.commandset.encode_store_response`); any other status goes through
   pynetdicom's DIMSE provider;
 * data fragments of a message pynetdicom decodes itself are appended to its
   spool file (all but the last fragment, which it handles).
@@ -56,20 +56,15 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from movescu.dicom.commandset import encode_store_response, store_request_fields
+from movescu.dicom.dimse import C_STORE_RQ, NO_DATA_SET, STATUS_HANDLER_EXCEPTION
 from movescu.dicom.pdata import PduBytes, PdvItem, p_data_tf, pdv_items
-from movescu.net.seams.accel.storerequest import store_request_fields
-from movescu.net.seams.accel.storeresponse import encode_store_response
 from movescu.output.receive import discard_spool_file, new_spool_file, start_spool_file
 
 if TYPE_CHECKING:
     from pynetdicom.association import Association
 
 logger = logging.getLogger(__name__)
-
-C_STORE_RQ = 0x0001
-NO_DATA_SET = 0x0101
-#: pynetdicom's status when an EVT_C_STORE handler raises
-HANDLER_EXCEPTION_STATUS = 0xC211
 
 
 class StoreObserver(Protocol):
@@ -360,7 +355,7 @@ class StoreStream:
                 pass
         try:
             if failed:
-                self._respond(message, HANDLER_EXCEPTION_STATUS)
+                self._respond(message, STATUS_HANDLER_EXCEPTION)
                 return
             if not assoc.is_established:
                 return  # the handler aborted or released: no answer
