@@ -47,17 +47,13 @@ PRIMITIVE_ATTRIBUTES = (
 
 @pytest.fixture(autouse=True)
 def _as_movescu_runs() -> Iterator[None]:
-    import pydicom.config
+    from movescu.net.seams.settings import quiet_libraries
 
-    from movescu.logconfig import quiet_libraries
-
-    settings = pydicom.config.settings
-    saved = settings.reading_validation_mode, settings.writing_validation_mode
-    quiet_libraries()
+    undo = quiet_libraries()
     try:
         yield
     finally:
-        settings.reading_validation_mode, settings.writing_validation_mode = saved
+        undo()
 
 
 def p_data(*items: tuple[int, bytes]) -> Any:
