@@ -10,7 +10,11 @@ parse options, configure logging or call ``sys.exit``: failures that end the
 program are raised as :mod:`movescu.errors` exceptions for ``main`` to report.
 
 This is also the library entry point: build a :class:`movescu.config.Config`
-and call :func:`run`.
+and call :func:`run`.  A run leaves the process as it found it: the Storage
+SCP and the C-MOVE SCU install the pynetdicom/pydicom settings they need
+(:mod:`movescu.net.seams.settings`) and undo them when they stop, whatever
+ends the run; logging is the caller's (:func:`movescu.api.retrieve` restores
+what the options set up).
 """
 
 from __future__ import annotations
