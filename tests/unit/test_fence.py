@@ -10,6 +10,8 @@ An AST scan of every module of the package outside ``net/seams/`` fails on
     inside a pynetdicom association (DUL, DIMSE, ACSE providers, their state
     machine and queues) that its documentation does not offer.
 
+(b) and (c) include names spelled as strings in ``getattr``/``hasattr``/``setattr``.
+
 The allow-list is pynetdicom's documented API (its "API reference" pages):
 the ``AE`` and its events, ``Association`` (typing and its public methods),
 presentation contexts, SOP and service classes (``register_uid`` needs a
@@ -103,6 +105,10 @@ def _violations(source: str, filename: str) -> list[str]:
                     for alias in node.names
                     if alias.name.startswith("_")
                 ]
+        elif isinstance(node, ast.Call) and _spelled_attribute(node) is not None:
+            name = _spelled_attribute(node) or ""
+            if (name.startswith("_") and not name.startswith("__")) or name in INTERNAL_ATTRIBUTES:
+                found.append(f"{where(node)}: attribute {name!r} by name")
         elif isinstance(node, ast.Attribute):
             name = node.attr
             owner = node.value
@@ -114,6 +120,16 @@ def _violations(source: str, filename: str) -> list[str]:
             if name in INTERNAL_ATTRIBUTES:
                 found.append(f"{where(node)}: internal attribute .{name}")
     return found
+
+
+def _spelled_attribute(node: ast.Call) -> str | None:
+    """The constant attribute name of a ``getattr``/``hasattr``/``setattr`` call."""
+    if not (isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr", "setattr")):
+        return None
+    if len(node.args) < 2 or not isinstance(node.args[1], ast.Constant):
+        return None
+    value = node.args[1].value
+    return value if isinstance(value, str) else None
 
 
 def _check_module(module: str, where: str) -> list[str]:
@@ -146,6 +162,9 @@ def test_the_scan_sees_the_package() -> None:
         "assoc.dul.socket",
         "assoc.dimse.msg_queue.put(None)",
         "ae._servers.append(server)",
+        'getattr(request, "_dataset_path", None)',
+        'hasattr(assoc.dul, "store_stream")',
+        'getattr(message, "move_command", None)',
     ],
 )
 def test_the_scan_finds_each_kind_of_reach(source: str) -> None:
