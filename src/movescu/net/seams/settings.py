@@ -216,8 +216,13 @@ def _spool_into(changes: _Changes, receiver: Receiver) -> None:
     last one's receiver until it stops).
     """
     from pynetdicom import dimse_messages
+    from pynetdicom.dul import DULServiceProvider
 
     from movescu.net.seams.hooks import current_association
+
+    if not hasattr(DULServiceProvider, "assoc"):
+        # the +B header names the sender, found through the receiving DUL thread
+        raise AttributeError("pynetdicom's DULServiceProvider has no 'assoc'")
 
     def calling_ae_title() -> str | None:
         assoc = current_association()
