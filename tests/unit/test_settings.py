@@ -98,3 +98,28 @@ def test_the_storage_scp_spools_into_its_receiver(tmp_path: Path) -> None:
         assert not Path(spool.name).exists()
     finally:
         undo()
+
+
+def test_two_storage_scps_may_stop_in_either_order(tmp_path: Path) -> None:
+    from pynetdicom import dimse_messages
+
+    from movescu.net.seams.settings import install
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    before = library_state()
+    undo_first = install(
+        make_config(first, "+P", "11112"), Receiver(make_config(first, "+P", "11112").output)
+    )
+    receiver = Receiver(make_config(second, "+P", "11113").output)
+    undo_second = install(make_config(second, "+P", "11113"), receiver)
+    during_second = library_state()
+    undo_first()  # the first SCP stops while the second still receives
+    assert library_state() == during_second
+    spool = dimse_messages.NamedTemporaryFile(delete=False, mode="wb", suffix=".dcm")  # type: ignore[attr-defined]
+    spool.close()
+    assert Path(spool.name).parent == second
+    receiver.discard_all()
+    undo_second()
+    assert library_state() == before

@@ -36,37 +36,89 @@ Undo = Callable[[], None]
 _MISSING = object()
 
 
+class _Slot:
+    """One process-wide value that several installs may hold at the same time.
+
+    The value of the newest install still in place applies; when the last one
+    is undone, the value from before the first comes back.  So two Storage
+    SCPs of one process may stop in any order.
+    """
+
+    def __init__(self, read: Callable[[], Any], write: Callable[[Any], None]) -> None:
+        self.original = read()
+        self.write = write
+        self.layers: list[tuple[object, Any]] = []
+
+
+#: (owner id, name) -> its slot, while any install holds it
+_slots: dict[tuple[int, str], _Slot] = {}
+_slots_lock = threading.Lock()
+
+
 class _Changes:
-    """The previous value of everything changed, restored in reverse order."""
+    """What one :func:`install` holds; :meth:`undo` lets go of all of it."""
 
     def __init__(self) -> None:
-        self._restore: list[Callable[[], None]] = []
+        self._held: list[tuple[tuple[int, str], object]] = []
+
+    def _hold(
+        self,
+        key: tuple[int, str],
+        read: Callable[[], Any],
+        write: Callable[[Any], None],
+        value: Any,
+    ) -> None:
+        token = object()
+        with _slots_lock:
+            slot = _slots.get(key)
+            if slot is None:
+                slot = _slots[key] = _Slot(read, write)
+            slot.layers.append((token, value))
+            write(value)
+        self._held.append((key, token))
 
     def set_attribute(self, owner: Any, name: str, value: Any) -> None:
         """``owner.name = value``; the name must exist (see the module docstring)."""
-        previous = getattr(owner, name)
-        setattr(owner, name, value)
-        self._restore.append(lambda: setattr(owner, name, previous))
+
+        def read() -> Any:
+            return getattr(owner, name)
+
+        def write(new: Any) -> None:
+            setattr(owner, name, new)
+
+        self._hold((id(owner), name), read, write, value)
 
     def set_item(self, mapping: Any, key: str, value: Any) -> None:
         """``mapping[key] = value``; a key that was absent is deleted again."""
-        previous = mapping.get(key, _MISSING)
-        mapping[key] = value
 
-        def restore() -> None:
-            if previous is _MISSING:
+        def read() -> Any:
+            return mapping.get(key, _MISSING)
+
+        def write(new: Any) -> None:
+            if new is _MISSING:
                 mapping.pop(key, None)
             else:
-                mapping[key] = previous
+                mapping[key] = new
 
-        self._restore.append(restore)
+        self._hold((id(mapping), f"[{key}]"), read, write, value)
 
-    def add_undo(self, restore: Callable[[], None]) -> None:
-        self._restore.append(restore)
+    def hold(
+        self, key: tuple[int, str], read: Callable[[], Any], write: Callable[[Any], None]
+    ) -> None:
+        """A value of our own kind: ``read()`` saves it, ``write(x)`` applies or restores."""
+        self._hold(key, read, write, True)
 
     def undo(self) -> None:
-        while self._restore:
-            self._restore.pop()()
+        with _slots_lock:
+            while self._held:
+                key, token = self._held.pop()
+                slot = _slots[key]
+                slot.layers = [layer for layer in slot.layers if layer[0] is not token]
+                if slot.layers:
+                    slot.write(slot.layers[-1][1])
+                else:
+                    slot.write(slot.original)
+                    del _slots[key]
 
 
 def install(config: Config, receiver: Receiver | None = None) -> Undo:
@@ -181,31 +233,34 @@ def _register_storage_sop_classes(changes: _Changes) -> None:
     from pynetdicom.service_class import StorageServiceClass
 
     group = sop_class._SERVICE_TO_UID_GROUP[StorageServiceClass]
+    registered = {uid: keyword for keyword, uid in group.items()}
     for uid, name in STORAGE_SOP_CLASSES:
-        if sop_class.uid_to_service_class(uid) is StorageServiceClass:
-            continue
         keyword = "".join(c for c in name if c.isalnum() or c == "_")
-        previous_entry = group.get(keyword, _MISSING)
-        previous_name = getattr(sop_class, keyword, _MISSING)
-        register_uid(uid, keyword, StorageServiceClass)
-        changes.add_undo(_unregister(group, sop_class, keyword, previous_entry, previous_name))
+        if registered.get(uid) == keyword:  # ours, from an install still in place
+            changes.hold((id(group), keyword), lambda: True, lambda _: None)
+            continue
+        if sop_class.uid_to_service_class(uid) is StorageServiceClass:
+            continue  # pynetdicom knows it
+
+        def read(keyword: str = keyword) -> Any:
+            return group.get(keyword, _MISSING), getattr(sop_class, keyword, _MISSING)
+
+        def write(value: Any, uid: str = uid, keyword: str = keyword) -> None:
+            if value is True:
+                register_uid(uid, keyword, StorageServiceClass)
+                return
+            entry, module_name = value
+            _restore_name(group, keyword, entry)
+            _restore_name(vars(sop_class), keyword, module_name)
+
+        changes.hold((id(group), keyword), read, write)
 
 
-def _unregister(
-    group: dict[str, Any], module: Any, keyword: str, entry: Any, name: Any
-) -> Callable[[], None]:
-    def restore() -> None:
-        if entry is _MISSING:
-            group.pop(keyword, None)
-        else:
-            group[keyword] = entry
-        if name is _MISSING:
-            if hasattr(module, keyword):
-                delattr(module, keyword)
-        else:
-            setattr(module, keyword, name)
-
-    return restore
+def _restore_name(namespace: dict[str, Any], name: str, value: Any) -> None:
+    if value is _MISSING:
+        namespace.pop(name, None)
+    else:
+        namespace[name] = value
 
 
 def _spool_into(changes: _Changes, receiver: Receiver) -> None:
