@@ -128,6 +128,7 @@ class StorageSCP:
             raise
 
     def _serve(self) -> None:
+        """Make the AE and serve on the ``+P`` port (settings already installed)."""
         port = self.config.storage.port or 0
         ae = self._make_ae()
         family = self.config.network.ip_family
