@@ -30,7 +30,7 @@ def library_state() -> dict[str, Any]:
     names += ("UNRESTRICTED_STORAGE_SERVICE", "STORE_RECV_CHUNKED_DATASET")
     settings = pydicom.config.settings
     return {
-        "config": {name: getattr(_config, name) for name in names},
+        "config": {name: getattr(_config, name, "(missing)") for name in names},
         "validators": dict(_config.VALIDATORS),
         "messages": {
             name: getattr(dimse_messages, name)
@@ -122,4 +122,19 @@ def test_two_storage_scps_may_stop_in_either_order(tmp_path: Path) -> None:
     assert Path(spool.name).parent == second
     receiver.discard_all()
     undo_second()
+    assert library_state() == before
+
+
+def test_a_missing_setting_fails_install_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pynetdicom import _config
+
+    from movescu.net.seams.settings import install
+
+    config = make_config(tmp_path, "+P", "11112")
+    monkeypatch.delattr(_config, "STORE_RECV_CHUNKED_DATASET")
+    before = library_state()
+    with pytest.raises(AttributeError, match="STORE_RECV_CHUNKED_DATASET"):
+        install(config, Receiver(config.output))
     assert library_state() == before
