@@ -5,6 +5,12 @@ CLI understands; the run is :func:`movescu.retrieve.run`.  Errors are raised
 (:class:`movescu.errors.MovescuError` subclasses with ``exit_code``), never
 turned into ``sys.exit``.  Build a :class:`movescu.config.Config` and call
 :func:`movescu.retrieve.run` directly for full control.
+
+:func:`retrieve` leaves the process as it found it: the logging the options
+ask for (``-v``, ``-d``, ``-lc`` ...) is set up for the run and undone after
+it, as are pynetdicom's and pydicom's settings (:mod:`movescu.net.seams.settings`).
+:func:`build_config` alone sets logging up and leaves it (the command line's
+behaviour); wrap it in :func:`movescu.logconfig.snapshot_loggers` to undo that.
 """
 
 from __future__ import annotations
@@ -74,6 +80,11 @@ def retrieve(
     movescu.errors.MovescuError
         Association, network or query-file failures (with ``exit_code``).
     """
+    from movescu.logconfig import snapshot_loggers
     from movescu.retrieve import run
 
-    return run(build_config(peer, port, keys, options, query_files))
+    restore_logging = snapshot_loggers()
+    try:
+        return run(build_config(peer, port, keys, options, query_files))
+    finally:
+        restore_logging()

@@ -1,10 +1,13 @@
 """Logging set-up: ``-q/-v/-d/-ll`` and ``-lc`` turned into :mod:`logging` configuration.
 
 Owns the ``movescu`` logger hierarchy's handlers and levels, the TRACE level
-name, the check of a ``--log-config`` file (DCMTK's texts) and silencing the
-libraries' own loggers.  Only :func:`movescu.main.main` (and tests) call
-:func:`configure`; library modules just log to ``logging.getLogger(__name__)``.
-Must not import pydicom or pynetdicom at import time.
+name, the check of a ``--log-config`` file (DCMTK's texts), keeping the
+libraries' loggers out of our output, and undoing all of it
+(:func:`snapshot_loggers`; :func:`configure` returns its undo) so a program
+that embeds movescu gets its logging back as it was.  Only the command line
+stage (:mod:`movescu.cli`) and tests call :func:`configure`; library modules
+just log to ``logging.getLogger(__name__)``.  pynetdicom's own switches are
+:mod:`movescu.net.seams.settings`'.  Must not import pydicom or pynetdicom.
 
 Without ``-lc`` the output is DCMTK's default: ``X: message`` on stderr, one
 prefix per line (``oflog.cc``: pattern ``%P: %m%n``).  The progress logger
@@ -17,7 +20,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -85,6 +89,56 @@ def check_log_config(path: Path) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _LoggerState:
+    level: int
+    propagate: bool
+    disabled: bool
+    handlers: tuple[logging.Handler, ...]
+
+    @classmethod
+    def of(cls, logger: logging.Logger) -> _LoggerState:
+        return cls(logger.level, logger.propagate, logger.disabled, tuple(logger.handlers))
+
+
+def _all_loggers() -> list[logging.Logger]:
+    existing = logging.Logger.manager.loggerDict.values()
+    return [logging.getLogger(), *(lg for lg in existing if isinstance(lg, logging.Logger))]
+
+
+def snapshot_loggers() -> Callable[[], None]:
+    """Record every logger's level, handlers, propagation; the result puts them back.
+
+    Handlers added since are removed and closed (a ``-lc`` file appender is
+    flushed); loggers created since get the standard library's defaults.
+
+    Returns
+    -------
+    callable
+        The undo: restores the recorded state.
+    """
+    saved = {id(lg): _LoggerState.of(lg) for lg in _all_loggers()}
+    configured = list(_configured)
+    fresh = _LoggerState(logging.NOTSET, True, False, ())
+
+    def restore() -> None:
+        for logger in _all_loggers():
+            state = saved.get(id(logger), fresh)
+            for handler in list(logger.handlers):
+                if handler not in state.handlers:
+                    logger.removeHandler(handler)
+                    handler.close()
+            for handler in state.handlers:
+                if handler not in logger.handlers:
+                    logger.addHandler(handler)
+            logger.setLevel(state.level)
+            logger.propagate = state.propagate
+            logger.disabled = state.disabled
+        _configured[:] = configured
+
+    return restore
+
+
 def _reset() -> None:
     """Undo the previous configure(): handlers removed, levels back to NOTSET."""
     for logger in _configured:
@@ -102,7 +156,7 @@ def configure(
     program: str,
     stderr: TextIO | None = None,
     environ: Mapping[str, str] | None = None,
-) -> None:
+) -> Callable[[], None]:
     """Set up logging for a run; calling it again replaces the previous set-up.
 
     Parameters
@@ -117,7 +171,13 @@ def configure(
         each write (so pytest's capsys and redirections work).
     environ : Mapping, optional
         Environment for ``${VAR}`` expansion in a log config (default ``os.environ``).
+
+    Returns
+    -------
+    callable
+        Undoes this call: every logger as it was before (:func:`snapshot_loggers`).
     """
+    undo = snapshot_loggers()
     _reset()
     root = logging.getLogger(ROOT)
     if options.config_file is not None:
@@ -142,6 +202,7 @@ def configure(
         # a previous -lc run may have set the progress logger's own level
         logging.getLogger(PROGRESS).setLevel(logging.NOTSET)
     _configure_libraries(options, root)
+    return undo
 
 
 def _install_default(root: logging.Logger, level: LogLevel, stderr: TextIO | None) -> None:
@@ -164,23 +225,6 @@ def _configure_libraries(options: LoggingOptions, root: logging.Logger) -> None:
         else:
             logger.setLevel(logging.CRITICAL + 1)
         _configured.append(logger)
-
-
-def quiet_libraries() -> None:
-    """Silence pynetdicom's and pydicom's own output; call after importing them.
-
-    Sets ``pynetdicom._config.LOG_HANDLER_LEVEL = "none"`` (no standard DEBUG
-    handlers), turns off its identifier dumps, and makes pydicom ignore invalid
-    values on read and write (DCMTK stores ``-k`` values as given).
-    """
-    import pydicom.config
-    import pynetdicom._config
-
-    pynetdicom._config.LOG_HANDLER_LEVEL = "none"
-    pynetdicom._config.LOG_REQUEST_IDENTIFIERS = False
-    pynetdicom._config.LOG_RESPONSE_IDENTIFIERS = False
-    pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
-    pydicom.config.settings.writing_validation_mode = pydicom.config.IGNORE
 
 
 def progress_enabled() -> bool:

@@ -214,6 +214,8 @@ class ProgressDisplay:
         self.source = source
         self._width = width or self._terminal_width
         self._lock = threading.RLock()
+        #: held while the screen changes (the stdout guard writes under it too)
+        self.lock = self._lock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         #: the text currently on the screen ("" = nothing drawn)
@@ -327,7 +329,7 @@ class _StdoutGuard:
         self._display = display
 
     def write(self, text: str) -> int:
-        with self._display._lock:
+        with self._display.lock:
             self._display.clear()
             written = self.inner.write(text)
             self._display.stdout_written(text)

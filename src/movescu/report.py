@@ -1,8 +1,9 @@
 """The ``--report FILE`` JSON report of a run (our addition, DECISIONS rule 7).
 
 Owns the report's shape (documented field by field in ``docs/ci.md``; bump
-:data:`REPORT_VERSION` when a field changes meaning or goes away) and writing it
-atomically (temporary name in the same directory, then rename).  It only runs
+:data:`REPORT_VERSION` when a field changes meaning or goes away); the file is
+written by :func:`movescu.output.writer.write_object` (atomically, like every
+file this program creates).  It only runs
 when ``--report`` is given and never changes what the run prints or returns: a
 report that cannot be written is one ``E:`` line.  The data is collected by
 :mod:`movescu.retrieve` and :class:`movescu.summary.RunTracker`.  No
@@ -13,8 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -200,19 +199,11 @@ def write_report(path: Path, config: Config, report: RunReport) -> None:
     report : RunReport
         What the run collected.
     """
-    document = build_document(config, report)
-    directory = path.parent if str(path.parent) else Path(".")
-    temporary: str | None = None
+    from movescu.output.writer import WriteError, write_object
+
+    text = json.dumps(build_document(config, report), indent=2) + "\n"
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".report-", dir=directory)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp's 0600 is not what a report needs
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(document, stream, indent=2)
-            stream.write("\n")
-        os.replace(temporary, path)
-    except OSError as error:
-        logger.error("cannot write report file: %s: %s", path, error.strerror or error)
-        if temporary is not None and os.path.exists(temporary):
-            os.unlink(temporary)
+        # output/ creates every file: atomically, with DCMTK's mode 0666 & ~umask
+        write_object(path, [text.encode("utf-8")], warn_existing=False)
+    except WriteError as error:
+        logger.error("cannot write report file: %s: %s", path, error.reason)

@@ -10,7 +10,11 @@ parse options, configure logging or call ``sys.exit``: failures that end the
 program are raised as :mod:`movescu.errors` exceptions for ``main`` to report.
 
 This is also the library entry point: build a :class:`movescu.config.Config`
-and call :func:`run`.
+and call :func:`run`.  A run leaves the process as it found it: the Storage
+SCP and the C-MOVE SCU install the pynetdicom/pydicom settings they need
+(:mod:`movescu.net.seams.settings`) and undo them when they stop, whatever
+ends the run; logging is the caller's (:func:`movescu.api.retrieve` restores
+what the options set up).
 """
 
 from __future__ import annotations
@@ -145,12 +149,13 @@ def _perform(
     """Associate, send the C-MOVEs, end the association; the SCP is already running."""
     from movescu.net.scu.association import MoveAssociation
     from movescu.net.scu.outcome import Ending
+    from movescu.net.seams import hooks
     from movescu.report import MoveRecord
 
     session = MoveAssociation(config)
     try:
         session.open()
-        tracker.watch_association(session.assoc)
+        tracker.watch_association(session.assoc, hooks.move_command_of)
         code = ExitCode.NO_ERROR
         ending = Ending.OPEN
         msg_id = 0

@@ -20,11 +20,11 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from movescu.config import Config
-from movescu.dicom.commandset import command_of
 from movescu.dicom.dimse import (
     C_MOVE_RQ,
     C_MOVE_RSP,
@@ -103,6 +103,7 @@ class RunTracker:
         self._move_started: dict[int, float] = {}
         self.move_seconds: dict[int, float] = {}
         self.failed_uids: dict[int, list[str]] = {}
+        self._read_command: Callable[[Any], Any] = _command_set
         out = sys.stderr if stream is None else stream
         self.display: ProgressDisplay | None = None
         if should_display(config, out):
@@ -115,10 +116,19 @@ class RunTracker:
         """Read the received objects and bytes from ``scp.stats`` (the ``+P`` SCP)."""
         self.stats = getattr(scp, "stats", None)
 
-    def watch_association(self, assoc: Any) -> None:
-        """Bind our handlers to the main association (after it was established)."""
+    def watch_association(
+        self, assoc: Any, read_command: Callable[[Any], Any] | None = None
+    ) -> None:
+        """Bind our handlers to the main association (after it was established).
+
+        ``read_command(message)`` gives a received message's command set (the
+        network stage's reader, which knows the accelerator's cheap one); default
+        pydicom's ``message.command_set``.
+        """
         if assoc is None:
             return
+        if read_command is not None:
+            self._read_command = read_command
         from pynetdicom import evt
 
         assoc.bind(evt.EVT_DIMSE_SENT, self._on_sent)
@@ -132,7 +142,7 @@ class RunTracker:
 
     def _on_received(self, event: Any) -> None:
         message = event.message
-        command = command_of(message)
+        command = self._read_command(message)
         if int(command.get("CommandField", 0)) != C_MOVE_RSP:
             return
         msg_id = int(command.get("MessageIDBeingRespondedTo", 0))
@@ -238,3 +248,8 @@ def _failed_uids(message: Any, assoc: Any) -> list[str]:
     if isinstance(value, str):
         return [uid for uid in value.split("\\") if uid]
     return [str(uid) for uid in value if uid]
+
+
+def _command_set(message: Any) -> Any:
+    """pydicom's command set of a received message."""
+    return message.command_set

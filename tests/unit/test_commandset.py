@@ -14,7 +14,6 @@ from movescu.dicom.commandset import (
     UI,
     UL,
     US,
-    command_of,
     decode_command,
     encode_store_response,
     read_elements,
@@ -135,14 +134,16 @@ def test_decode_command_reads_what_the_scp_logs_and_skips_the_rest() -> None:
     assert decode_command(command[:-3]) == decode_command(command[:-10])  # a cut-off element
 
 
-def test_command_of_prefers_the_read_move_command() -> None:
+def test_move_command_of_prefers_the_read_move_command() -> None:
+    from movescu.net.seams.hooks import move_command_of
+
     class Message:
         command_set = "pydicom's"
 
     message = Message()
-    assert command_of(message) == "pydicom's"
+    assert move_command_of(message) == "pydicom's"
     message.move_command = "ours"  # type: ignore[attr-defined]
-    assert command_of(message) == "ours"
+    assert move_command_of(message) == "ours"
 
 
 # ---------------------------------------------------------------------- C-STORE-RSP

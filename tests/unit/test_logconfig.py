@@ -14,7 +14,7 @@ import pytest
 from movescu.config import LoggingOptions, LogLevel
 from movescu.errors import UsageError
 from movescu.log4cplus import expand, map_logger_name, read_properties
-from movescu.logconfig import check_log_config, configure, progress_enabled, quiet_libraries
+from movescu.logconfig import check_log_config, configure, progress_enabled
 from movescu.logpattern import LevelPrefixFormatter, PatternFormatter, parse_pattern
 
 DCMTK_LOGGER_CFG = Path("/etc/dcmtk/logger.cfg")
@@ -119,32 +119,48 @@ def test_library_loggers_join_our_output_at_trace() -> None:
     assert stream.getvalue() == "D: library detail\n"
 
 
-def test_quiet_libraries_sets_pynetdicom_and_pydicom_switches() -> None:
-    import pydicom.config
-    import pynetdicom._config as pconfig
+def _logger_state() -> dict[str, tuple[int, bool, bool, tuple[logging.Handler, ...]]]:
+    loggers = [logging.getLogger()] + [
+        lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+    ]
+    return {lg.name: (lg.level, lg.propagate, lg.disabled, tuple(lg.handlers)) for lg in loggers}
 
-    saved = (
-        pconfig.LOG_HANDLER_LEVEL,
-        pconfig.LOG_REQUEST_IDENTIFIERS,
-        pconfig.LOG_RESPONSE_IDENTIFIERS,
-        pydicom.config.settings.reading_validation_mode,
-        pydicom.config.settings.writing_validation_mode,
-    )
+
+def test_configure_returns_an_undo_that_restores_every_logger(tmp_path: Path) -> None:
+    host = logging.getLogger("movescu")
+    host_handler = logging.NullHandler()
+    host.addHandler(host_handler)
+    logging.getLogger("pynetdicom").setLevel(logging.INFO)
     try:
-        quiet_libraries()
-        assert pconfig.LOG_HANDLER_LEVEL == "none"
-        assert pconfig.LOG_REQUEST_IDENTIFIERS is False
-        assert pconfig.LOG_RESPONSE_IDENTIFIERS is False
-        assert pydicom.config.settings.writing_validation_mode == pydicom.config.IGNORE
-        assert pydicom.config.settings.reading_validation_mode == pydicom.config.IGNORE
+        before = _logger_state()
+        undo = configure(LoggingOptions(level=LogLevel.TRACE), program="movescu")
+        assert _logger_state() != before
+        undo()
+        assert _logger_state() == before
     finally:
-        (
-            pconfig.LOG_HANDLER_LEVEL,
-            pconfig.LOG_REQUEST_IDENTIFIERS,
-            pconfig.LOG_RESPONSE_IDENTIFIERS,
-        ) = saved[:3]
-        pydicom.config.settings.reading_validation_mode = saved[3]
-        pydicom.config.settings.writing_validation_mode = saved[4]
+        host.removeHandler(host_handler)
+        logging.getLogger("pynetdicom").setLevel(logging.NOTSET)
+
+
+def test_undo_removes_the_loggers_and_files_of_a_log_config(tmp_path: Path) -> None:
+    log_file = tmp_path / "run.log"
+    cfg = tmp_path / "logger.cfg"
+    cfg.write_text(
+        "log4cplus.rootLogger = DEBUG, file\n"
+        "log4cplus.logger.dcmtk.dcmnet = INFO\n"
+        "log4cplus.appender.file = log4cplus::FileAppender\n"
+        f"log4cplus.appender.file.File = {log_file}\n",
+        encoding="utf-8",
+    )
+    before = _logger_state()
+    undo = configure(LoggingOptions(config_file=cfg), program="movescu")
+    logging.getLogger("movescu.x").info("kept")
+    undo()
+    after = _logger_state()
+    assert {name: after[name] for name in before} == before
+    new = [state for name, state in after.items() if name not in before]
+    assert all(state == (logging.NOTSET, True, False, ()) for state in new)
+    assert "kept" in log_file.read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- check_log_config

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from tests.unit.test_movecommand import CLEAN, clean, encoded_response
 
-from movescu.dicom.commandset import command_of
 from movescu.net.seams.accel.movedimse import (
     PENDING_STATUS,
     move_association_class,
     move_dimse_class,
     single_command,
 )
+from movescu.net.seams.hooks import move_command_of as command_of
 
 MOVE = "1.2.840.10008.5.1.4.1.2.2.2"
 KEYWORDS = (
@@ -47,17 +47,13 @@ PRIMITIVE_ATTRIBUTES = (
 
 @pytest.fixture(autouse=True)
 def _as_movescu_runs() -> Iterator[None]:
-    import pydicom.config
+    from movescu.net.seams.settings import quiet_libraries
 
-    from movescu.logconfig import quiet_libraries
-
-    settings = pydicom.config.settings
-    saved = settings.reading_validation_mode, settings.writing_validation_mode
-    quiet_libraries()
+    undo = quiet_libraries()
     try:
         yield
     finally:
-        settings.reading_validation_mode, settings.writing_validation_mode = saved
+        undo()
 
 
 def p_data(*items: tuple[int, bytes]) -> Any:

@@ -284,17 +284,6 @@ def read_move_command(command: bytes) -> MoveCommand | None:
     return MoveCommand(values, bytes(command))
 
 
-def command_of(message: Any) -> Any:
-    """A received message's command set: pydicom's, or the :class:`MoveCommand` read for it.
-
-    The accelerator attaches the MoveCommand of a clean C-MOVE-RSP as
-    ``message.move_command``; both answer ``get(keyword)`` and ``keyword in``
-    alike.
-    """
-    command = getattr(message, "move_command", None)
-    return message.command_set if command is None else command
-
-
 # --------------------------------------------------------------------------- request log fields
 
 #: US elements of a request command set the Storage SCP logs

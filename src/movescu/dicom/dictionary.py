@@ -93,6 +93,10 @@ class Dictionary:
         #: DCMTK's ``isDictionaryLoaded()`` after reading DCMDICTPATH
         self.loaded = True
 
+    def add_alias(self, keyword: str, tag: int) -> None:
+        """Let ``lookup_name(keyword)`` find ``tag`` whatever the entry is named."""
+        self._aliases[keyword] = tag
+
     def add(self, entry: DictEntry) -> None:
         """Add or replace a single-tag entry."""
         self._tags[(entry.tag, entry.private_creator)] = entry
@@ -188,7 +192,11 @@ def _implicit_entry(tag: int) -> DictEntry | None:
 
 def _pydicom_base() -> Dictionary:
     """Build the base dictionary from pydicom's (retired names get DCMTK's ``RETIRED_``)."""
-    from pydicom._dicom_dict import DicomDictionary, RepeatersDictionary
+    # pydicom's public home of its dictionaries (its docs extend them there)
+    from pydicom.datadict import (  # type: ignore[attr-defined]
+        DicomDictionary,
+        RepeatersDictionary,
+    )
 
     dictionary = Dictionary()
     for tag, (vr, vm, _description, retired, keyword) in DicomDictionary.items():
@@ -197,13 +205,12 @@ def _pydicom_base() -> Dictionary:
         name = f"RETIRED_{keyword}" if retired else keyword
         entry = DictEntry(tag, CREATE_VR.get(vr, vr), name, vm)
         dictionary.add(entry)
-        dictionary._aliases[keyword] = tag
+        dictionary.add_alias(keyword, tag)
     for mask, (vr, vm, _description, retired, keyword) in RepeatersDictionary.items():
         name = f"RETIRED_{keyword}" if retired else keyword
         group, element = _mask_range(mask[:4]), _mask_range(mask[4:])
         base = DictEntry(int(mask.replace("x", "0"), 16), CREATE_VR.get(vr, vr), name, vm)
         dictionary.add_range(group, element, base)
-    dictionary._names = None
     return dictionary
 
 

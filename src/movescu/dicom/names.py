@@ -78,7 +78,7 @@ def find_uid_name(uid: str) -> str | None:
     name = _dcmtk_uid_names().get(uid)
     if name is not None:
         return name
-    from pydicom._uid_dict import UID_dictionary
+    from pydicom.uid import UID_dictionary  # type: ignore[attr-defined]
 
     entry = UID_dictionary.get(uid)
     return entry[4] if entry and entry[4] else None

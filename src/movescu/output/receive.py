@@ -1,21 +1,29 @@
-"""The temporary file pynetdicom receives a C-STORE data set into (chunked receive).
+"""The file a C-STORE data set is received into (the spool file), from creation to end.
 
-Owns creating that file (inside ``-od``, hidden name, falling back to the
-system temporary directory when ``-od`` refuses new files) and making it
-survive a full disk: a write error is remembered and the rest of the data set
-is drained, so the Storage SCP can answer the C-STORE with 0xA700 instead of
-pynetdicom's DUL thread dying mid-message.  Also opens, starts (preamble and
-meta group) and discards spool files for the C-STORE fast path
-(:mod:`movescu.net.seams.accel.storestream`) the way pynetdicom's decoder does, through the
-same hooked names.  Must not decide statuses or log:
-:mod:`movescu.net.scp.server` reads :attr:`SpoolFile.error`.
+Owns :class:`Receiver`, the sink the Storage SCP (stock or accelerated) hands
+received data to: creating each spool file (inside ``-od``, hidden name,
+falling back to the system temporary directory when ``-od`` refuses new
+files), its file meta header (:mod:`movescu.output.spoolmeta`), surviving a
+full or read-only disk (a write error is remembered and the rest of the data
+set is drained, so the SCP can answer 0xA700 instead of pynetdicom's DUL
+thread dying mid-message), the store stage claiming a file
+(:mod:`movescu.output.store` then renames it into place or rewrites it) and
+deleting the files of associations that ended or aborted mid-transfer.
+pynetdicom reaches it through :mod:`movescu.net.seams.settings`.  Must not
+decide statuses or log: :mod:`movescu.net.scp.server` reads
+:attr:`SpoolFile.error`.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import threading
+from collections.abc import Callable
 from typing import Any
+
+from movescu.config import OutputOptions
+from movescu.output.spoolmeta import create_spool_meta, spool_meta_writer
 
 #: prefix of the receive spool files inside the output directory
 SPOOL_PREFIX = ".movescu-recv-"
@@ -96,65 +104,68 @@ def open_spool_file(directory: str, **kwargs: Any) -> SpoolFile:
     return SpoolFile(handle)
 
 
-# ----------------------------------------------------- the C-STORE fast path's spool files
+class Receiver:
+    """The spool files of one Storage SCP: opened, claimed by the store, or deleted.
 
-
-def new_spool_file() -> Any | None:
-    """A new spool file, as pynetdicom's decoder creates it (None: it cannot be created).
-
-    Through ``pynetdicom.dimse_messages.NamedTemporaryFile``, which the Storage
-    SCP replaces (net/scp/server.py: inside ``-od``, remembered for the clean-up).
+    Parameters
+    ----------
+    output : OutputOptions
+        The run's output options (``-od``, ``+B`` for the meta header).
     """
-    from pynetdicom import dimse_messages as _messages
 
-    dimse_messages: Any = _messages
+    def __init__(self, output: OutputOptions) -> None:
+        self.output = output
+        self.directory = str(output.directory)
+        #: unclaimed spool file -> ident of the thread that receives into it
+        self._open: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def open(self, receiving_thread: int, **kwargs: Any) -> SpoolFile:
+        """A new spool file received into by ``receiving_thread`` (see :func:`open_spool_file`)."""
+        handle = open_spool_file(self.directory, **kwargs)
+        with self._lock:
+            self._open[handle.name] = receiving_thread
+        return handle
+
+    def claim(self, path: str) -> bool:
+        """Take ``path`` over for the store stage: it is no longer deleted with its thread.
+
+        Returns
+        -------
+        bool
+            False when the file is gone (its association ended meanwhile).
+        """
+        with self._lock:
+            self._open.pop(path, None)
+            return os.path.exists(path)
+
+    def discard_for(self, receiving_thread: int | None) -> None:
+        """Delete the unclaimed spool files of an association that ended or aborted."""
+        with self._lock:  # under the lock: claim() must not see a half-deleted file
+            stale = [p for p, ident in self._open.items() if ident == receiving_thread]
+            for path in stale:
+                del self._open[path]
+                _remove(path)
+
+    def discard_all(self) -> None:
+        """Delete every unclaimed spool file (the Storage SCP stops)."""
+        with self._lock:
+            leftovers = list(self._open)
+            self._open.clear()
+        for path in leftovers:
+            _remove(path)
+
+    # the meta header pynetdicom's chunked receive writes (output.spoolmeta)
+
+    create_meta = staticmethod(create_spool_meta)
+
+    def meta_writer(self, calling_ae: Callable[[], str | None]) -> Any:
+        """pydicom's ``write_file_meta_info`` stand-in for this receiver's output options."""
+        return spool_meta_writer(self.output, calling_ae)
+
+
+def _remove(path: str) -> None:
     try:
-        return dimse_messages.NamedTemporaryFile(delete=False, mode="wb", suffix=".dcm")
-    except OSError:
-        return None
-
-
-def discard_spool_file(spool: Any) -> None:
-    """Close and remove a spool file (errors ignored: it is a temporary file)."""
-    try:
-        spool.close()
+        os.unlink(path)
     except OSError:
         pass
-    try:
-        os.unlink(spool.name)
-    except OSError:
-        pass
-
-
-def start_spool_file(request: Any, context: Any, spare: Any | None = None) -> Any | None:
-    """pynetdicom's spool file for ``request``, opened the way its decoder opens it.
-
-    ``spare`` (a file opened ahead by :func:`new_spool_file`) is used when
-    given.  The preamble and the meta group go through the same module names
-    as pynetdicom's (``create_file_meta``, ``write_file_meta_info`` of
-    ``pynetdicom.dimse_messages``), so the Storage SCP's hooks apply.  None
-    (nothing left behind) when that fails: pynetdicom then fails the same way
-    on its own path.
-    """
-    from pynetdicom import dimse_messages as _messages
-
-    # the Storage SCP replaces these module names (net/scp/server.py, output/spoolmeta.py)
-    dimse_messages: Any = _messages
-    spool = spare if spare is not None else new_spool_file()
-    if spool is None:
-        return None
-    try:
-        spool.write(b"\x00" * 128)
-        spool.write(b"DICM")
-        dimse_messages.write_file_meta_info(
-            spool,
-            dimse_messages.create_file_meta(
-                sop_class_uid=request.AffectedSOPClassUID,
-                sop_instance_uid=request.AffectedSOPInstanceUID,
-                transfer_syntax=context.transfer_syntax[0],
-            ),
-        )
-    except Exception:  # noqa: BLE001 - pynetdicom's own path reports it
-        discard_spool_file(spool)
-        return None
-    return spool

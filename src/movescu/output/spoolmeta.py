@@ -1,12 +1,13 @@
-"""The file meta header at the top of pynetdicom's receive spool file: ours.
+"""The file meta header at the top of the receive spool file: ours.
 
-With chunked receive (``_config.STORE_RECV_CHUNKED_DATASET``) pynetdicom
-writes each C-STORE data set into a spool file behind a preamble and a file
-meta group it builds with pydicom (``create_file_meta`` +
-``write_file_meta_info``).  This module owns replacing those two names in
-``pynetdicom.dimse_messages`` so the spool starts with exactly the header our
-output file would have (:func:`movescu.output.encoding.encode_file_preamble_and_meta`,
-the ``+B`` one in bit-preserving mode).  When the rest of the output equals the
+With chunked receive pynetdicom writes each C-STORE data set into a spool
+file behind a preamble and a file meta group it builds with pydicom
+(``create_file_meta`` + ``write_file_meta_info``).  This module owns the
+stand-ins for those two (:class:`movescu.output.receive.Receiver` hands them
+out; :mod:`movescu.net.seams.settings` installs them), so the spool starts
+with exactly the header our output file would have
+(:func:`movescu.output.encoding.encode_file_preamble_and_meta`, the ``+B`` one
+in bit-preserving mode).  When the rest of the output equals the
 received bytes, :mod:`movescu.output.store` then turns the spool file into the
 output file with a rename instead of writing every byte a second time; when
 it does not, nothing is lost (the header is only compared, never trusted).
@@ -17,7 +18,7 @@ output: the header is a guess the store stage checks.
 from __future__ import annotations
 
 import logging
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,14 +57,6 @@ def create_spool_meta(
     return SpoolMeta(*values)
 
 
-def _calling_ae_title() -> str | None:
-    """The peer's AE title: pynetdicom decodes messages in the association's DUL thread."""
-    assoc = getattr(threading.current_thread(), "assoc", None)
-    requestor = getattr(assoc, "requestor", None)
-    title = getattr(requestor, "ae_title", None)
-    return title if isinstance(title, str) else None
-
-
 def spool_meta_bytes(meta: SpoolMeta, output: OutputOptions, calling_ae: str | None) -> bytes:
     """Preamble, ``DICM`` and meta group the output file of ``meta`` would start with.
 
@@ -96,13 +89,15 @@ def spool_meta_bytes(meta: SpoolMeta, output: OutputOptions, calling_ae: str | N
     )
 
 
-def spool_meta_writer(output: OutputOptions) -> Any:
+def spool_meta_writer(output: OutputOptions, calling_ae: Callable[[], str | None]) -> Any:
     """Stand-in for pydicom's ``write_file_meta_info`` as pynetdicom calls it.
 
     Parameters
     ----------
     output : OutputOptions
         The run's output options.
+    calling_ae : callable
+        The calling AE title of the sub-association being received (``+B``).
 
     Returns
     -------
@@ -133,21 +128,6 @@ def spool_meta_writer(output: OutputOptions) -> Any:
                 "Required File Meta Information elements are either missing "
                 f"or have an empty value: {', '.join(empty)}"
             )
-        fp.write(spool_meta_bytes(meta, output, _calling_ae_title())[132:])
+        fp.write(spool_meta_bytes(meta, output, calling_ae())[132:])
 
     return write
-
-
-def install_spool_meta(output: OutputOptions) -> None:
-    """Make pynetdicom's chunked receive write our header (process-wide, as the spool hook).
-
-    Parameters
-    ----------
-    output : OutputOptions
-        The run's output options (one Storage SCP per run).
-    """
-    from pynetdicom import dimse_messages
-
-    dimse_messages.create_file_meta = create_spool_meta  # type: ignore[attr-defined,assignment]
-    writer = spool_meta_writer(output)
-    dimse_messages.write_file_meta_info = writer  # type: ignore[attr-defined]

@@ -5,8 +5,11 @@ start-up, negotiation (DCMTK's newest storage SOP classes + Verification, each
 with the ``+x…`` preference list), C-ECHO, C-STORE (via
 :func:`movescu.output.store.store_object`), DCMTK's log lines and ``RECV:``
 progress dots, thread-safe receive statistics, and a stop that never hangs
-(A-ABORT written on the socket ourselves).  Must not write files itself (the
-writer does) nor know about the C-MOVE association (retrieve does).
+(A-ABORT written on the socket ourselves).  Received data sets go to its
+:class:`movescu.output.receive.Receiver` (the spool files), pynetdicom's
+settings and internals are reached through :mod:`movescu.net.seams`.  Must not
+create or delete files itself (output/ does) nor know about the C-MOVE
+association (retrieve does).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from movescu.config import Config, IPFamily
@@ -25,13 +29,14 @@ from movescu.dicom.dimse import STATUS_OUT_OF_RESOURCES, STATUS_SUCCESS
 from movescu.dicom.pdata import max_send_pdv
 from movescu.dicom.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS
 from movescu.errors import NetworkInitError, PrivilegeError
+from movescu.net import guards
 from movescu.net.access.rules import AccessTables, check_access, denial_message
-from movescu.net.guards import install_guards
 from movescu.net.scp.log import acknowledged_dump, requested_dump
 from movescu.net.scp.monitor import PduMonitor
 from movescu.net.scp.stats import ReceivedObject, ReceiveStats
+from movescu.net.seams import hooks, settings
 from movescu.net.tls import setup as tls
-from movescu.output.spoolmeta import install_spool_meta
+from movescu.output.receive import Receiver, SpoolFile
 from movescu.output.store import (
     ReceivedDataSet,
     StoreResult,
@@ -54,15 +59,13 @@ IDLE_POLL = 0.005
 A_ABORT_PDU = b"\x07\x00\x00\x00\x00\x04\x00\x00\x00\x00"
 
 
-def _register_unknown_sop_classes() -> None:
-    from pynetdicom import register_uid
-    from pynetdicom.service_class import StorageServiceClass
-    from pynetdicom.sop_class import uid_to_service_class
-
-    for uid, name in STORAGE_SOP_CLASSES:
-        if uid_to_service_class(uid) is not StorageServiceClass:
-            keyword = "".join(c for c in name if c.isalnum() or c == "_")
-            register_uid(uid, keyword, StorageServiceClass)
+def _guard_condition(fault: guards.Fault) -> list[str]:
+    """DCMTK's condition lines for a fault of :data:`movescu.net.guards.ACCEPTOR`."""
+    if fault.kind is guards.FaultKind.DECODE_FAILED:
+        return [conditions.RECEIVE_FAILED]
+    if fault.kind is guards.FaultKind.TOO_LONG:
+        return [conditions.READ_PDV_FAILED, fault.condition or ""]
+    return [fault.condition or ""]  # the idle timer
 
 
 class StorageSCP:
@@ -92,8 +95,10 @@ class StorageSCP:
         self._bind_address = bind_address
         self._server: ThreadedAssociationServer | None = None
         self._monitors: dict[int, PduMonitor] = {}
-        self._temp_files: dict[str, int] = {}
         self._lock = threading.Lock()
+        #: the spool files of the data sets received (output/ owns them)
+        self.receiver = Receiver(config.output)
+        self._undo_settings: Callable[[], None] | None = None
         self.port: int = config.storage.port or 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -111,6 +116,18 @@ class StorageSCP:
         port = self.config.storage.port or 0
         if 0 < port < 1024 and hasattr(os, "geteuid") and os.geteuid() != 0:
             raise PrivilegeError(f"cannot listen on port {port}, insufficient privileges")
+        # before the server exists: it binds pynetdicom's standard DEBUG handlers
+        # (per-PDU work even with its logger silenced) unless told not to
+        self._undo_settings = settings.install(self.config, self.receiver)
+        try:
+            self._serve()
+        except BaseException:
+            self._restore_settings()
+            raise
+
+    def _serve(self) -> None:
+        """Make the AE and serve on the ``+P`` port (settings already installed)."""
+        port = self.config.storage.port or 0
         ae = self._make_ae()
         family = self.config.network.ip_family
         address = self._bind_address or ("0.0.0.0" if family is IPFamily.IPV4 else "::")
@@ -168,27 +185,15 @@ class StorageSCP:
         )
         thread.daemon = True
         thread.start()
-        ae._servers.append(server)  # pynetdicom's shutdown() removes it from this list
+        hooks.register_server(ae, server)
         return server
 
     def _make_ae(self) -> Any:
-        from pynetdicom import AE, _config
+        from pynetdicom import AE
 
         from movescu.dicom.contexts import accepted_transfer_syntaxes
         from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
-        from movescu.logconfig import quiet_libraries
 
-        _register_unknown_sop_classes()
-        # before the server exists: it binds pynetdicom's standard DEBUG handlers
-        # (per-PDU work even with its logger silenced) unless told not to
-        quiet_libraries()
-        _config.UNRESTRICTED_STORAGE_SERVICE = False
-        _config.STORE_RECV_CHUNKED_DATASET = True
-        # pynetdicom aborts a request whose UIDs exceed 64 characters; DCMTK reads
-        # them and our file names cope with any value (output.naming), so accept.
-        _config.VALIDATORS["UI"] = _accept_any_uid
-        self._install_temp_file_hook()
-        install_spool_meta(self.config.output)  # spool file = output file when identical
         ae = AE(ae_title=self.config.network.ae_title[:16] or "MOVESCU")
         ae.implementation_class_uid = IMPLEMENTATION_CLASS_UID
         ae.implementation_version_name = IMPLEMENTATION_VERSION_NAME
@@ -203,29 +208,6 @@ class StorageSCP:
         for uid in [VERIFICATION_SOP_CLASS] + [uid for uid, _ in STORAGE_SOP_CLASSES]:
             ae.add_supported_context(uid, syntaxes)
         return ae
-
-    def _install_temp_file_hook(self) -> None:
-        """Make pynetdicom's chunked receive write its temporary files into ``-od``.
-
-        pynetdicom has no per-AE setting for this, so the hook is process-wide:
-        one run has one Storage SCP (several in one process share the last one's
-        directory, which only costs a copy instead of a rename).
-        """
-        from pynetdicom import dimse_messages
-
-        from movescu.output.receive import open_spool_file
-
-        directory = str(self.config.output.directory)
-        temp_files = self._temp_files
-        lock = self._lock
-
-        def named_temporary_file(**kwargs: Any) -> Any:
-            handle = open_spool_file(directory, **kwargs)
-            with lock:
-                temp_files[handle.name] = threading.get_ident()
-            return handle
-
-        dimse_messages.NamedTemporaryFile = named_temporary_file  # type: ignore[attr-defined,assignment]
 
     def wait_until_idle(self, timeout: float | None) -> bool:
         """Wait until no sub-association is open.
@@ -267,15 +249,17 @@ class StorageSCP:
             server.shutdown()
         for assoc in list(server.active_associations if server else []):
             assoc.join(timeout=2)
-        with self._lock:
-            leftovers = list(self._temp_files)
-            self._temp_files.clear()
-        for path in leftovers:
-            _remove(path)
+        self.receiver.discard_all()
+        self._restore_settings()
+
+    def _restore_settings(self) -> None:
+        undo, self._undo_settings = self._undo_settings, None
+        if undo is not None:
+            undo()
 
     def abort_association(self, assoc: Association) -> None:
         """Write an A-ABORT PDU ourselves and shut the socket down (never blocks)."""
-        sock = getattr(getattr(assoc.dul, "socket", None), "socket", None)
+        sock = hooks.connection_socket(assoc)
         if sock is None:
             return
         try:
@@ -290,7 +274,7 @@ class StorageSCP:
     # ------------------------------------------------------------------ events
 
     def _on_conn_open(self, event: Event) -> None:
-        sock = getattr(getattr(event.assoc.dul, "socket", None), "socket", None)
+        sock = hooks.connection_socket(event.assoc)
         if sock is not None:
             try:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -305,16 +289,15 @@ class StorageSCP:
             assoc = event.assoc
             monitor = PduMonitor(lambda: self.abort_association(assoc))
             self._monitors[id(assoc)] = monitor
-        if hasattr(
-            assoc.dul, "store_stream"
-        ):  # net/seams/accel/reactors.py: the C-STORE fast path
-            from movescu.net.seams.accel.storestream import StoreStream
+        max_pdu = self.config.network.max_pdu
+        hooks.attach_store_stream(assoc, monitor, max_pdu)  # the accelerator's C-STORE path
+        guards.install_guards(
+            assoc, guards.ACCEPTOR, max_pdu, lambda fault: self._on_guard_fault(assoc, fault)
+        )
 
-            assoc.dul.store_stream = StoreStream(assoc, monitor, self.config.network.max_pdu)
-        install_guards(assoc, self.config.network.max_pdu, self._on_guard_failure)
-
-    def _on_guard_failure(self, assoc: Association, condition: list[str]) -> None:
+    def _on_guard_fault(self, assoc: Association, fault: guards.Fault) -> None:
         """A guard (movescu.net.guards) gave up on ``assoc``: report, abort, clean up."""
+        condition = _guard_condition(fault)
         logger.error(messages.SUB_ASSOCIATION_FAILURE, condition[0])
         for line in condition[1:]:
             logger.error("%s", line)
@@ -351,17 +334,14 @@ class StorageSCP:
             # Closed before an A-ASSOCIATE-RQ arrived (garbage, a port scan):
             # pynetdicom's acceptor would wait -ta seconds for one, holding one
             # of the 64 association slots; None is its "timed out" and ends it now.
-            assoc.dul.to_user_queue.put(None)  # type: ignore[arg-type]
-        self._forget(assoc, getattr(assoc.dul, "ident", None))
+            hooks.end_unnegotiated(assoc)
+        self._forget(assoc, hooks.reactor_ident(assoc))
 
     def _forget(self, assoc: Association, dul_ident: int | None) -> None:
-        """Drop an ended association's monitor and its leftover temporary files."""
+        """Drop an ended association's monitor; the receiver deletes its partial files."""
         with self._lock:
             self._monitors.pop(id(assoc), None)
-            stale = [p for p, ident in self._temp_files.items() if ident == dul_ident]
-            for path in stale:  # an aborted transfer leaves pynetdicom's temporary file
-                del self._temp_files[path]
-                _remove(path)  # under the lock: _on_store() claims files under it too
+        self.receiver.discard_for(dul_ident)
 
     def _on_echo(self, event: Event) -> int:
         return STATUS_SUCCESS
@@ -369,16 +349,14 @@ class StorageSCP:
     def _on_store(self, event: Event) -> int:
         request = event.request
         context = event.context
-        path = getattr(request, "_dataset_path", None)
-        if path is not None:
-            with self._lock:  # claim the spool file: _forget() no longer removes it
-                self._temp_files.pop(str(path), None)
-                gone = not os.path.exists(path)
-            if gone:  # the sub-association ended meanwhile; nobody gets an answer
-                logger.debug("C-STORE of a closed sub-association dropped")
-                return STATUS_OUT_OF_RESOURCES
+        path, spool = hooks.request_spool(request)
+        # claim the spool file: _forget() no longer removes it
+        if path is not None and not self.receiver.claim(path):
+            # the sub-association ended meanwhile; nobody gets an answer
+            logger.debug("C-STORE of a closed sub-association dropped")
+            return STATUS_OUT_OF_RESOURCES
         # a full disk while receiving (movescu.output.receive): answer 0xA700, write nothing
-        spool_error = getattr(getattr(request, "_dataset_file", None), "error", None)
+        spool_error = spool.error if isinstance(spool, SpoolFile) else None
         received = _received_from(
             request, context.transfer_syntax, event, None if spool_error else path
         )
@@ -414,11 +392,6 @@ def _wake_serve_forever(server: Any) -> None:
         server.socket.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
-
-
-def _accept_any_uid(value: Any) -> tuple[bool, str]:
-    """pynetdicom UI validator that accepts every value (see ``_make_ae``)."""
-    return True, ""
 
 
 def _access_controlled_server_class() -> type[Any]:
@@ -466,10 +439,3 @@ def _received_from(request: Any, transfer_syntax: str, event: Event, path: Any) 
         offset=offset,
         length=total - offset,
     )
-
-
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass

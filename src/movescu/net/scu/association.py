@@ -11,23 +11,25 @@ files and does not store anything.  pynetdicom is used through
 ``send_c_cancel`` and event handlers.
 
 Threads: responses are logged (and ``--cancel`` sent) by the ``EVT_DIMSE_RECV``
-handler (of :class:`movescu.net.scu.responses.ResponseWatcher`, the base class)
+handler (of its :class:`movescu.net.scu.responses.ResponseWatcher`)
 in pynetdicom's reactor thread the moment they arrive, like DCMTK's
 move callback; the caller's thread consumes ``send_c_move``'s generator and
 decides the outcome.  A-ABORT / A-RELEASE-RQ PDUs from the peer are noticed by
 an ``EVT_PDU_RECV`` handler.  A broken Move SCP (garbage, truncated, unknown or
 oversized PDUs, responses without Status or on a wrong context, invalid
 A-ASSOCIATE-RJ fields) is reported with DCMTK's condition through
-:func:`movescu.net.scu.transport.guard_association` and these handlers, which wake
-the response loop: never a traceback, never a wait without end when ``-td`` is
-given.
+:mod:`movescu.net.guards` (:data:`~movescu.net.guards.REQUESTOR`) and these
+handlers, which wake the response loop: never a traceback, never a wait without
+end when ``-td`` is given.  The process-wide pynetdicom settings it needs
+(:mod:`movescu.net.seams.settings`) are installed by :meth:`MoveAssociation.open`
+and undone by :meth:`MoveAssociation.shutdown`.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import socket
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from movescu.config import Config, PendingDatasetHandling
@@ -41,10 +43,12 @@ from movescu.errors import (
     NoPresentationContextError,
 )
 from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
+from movescu.net import guards
 from movescu.net.scu import log as movelog
 from movescu.net.scu import transport
 from movescu.net.scu.outcome import Ending, MoveOutcome
-from movescu.net.scu.responses import MoveState, ResponseWatcher
+from movescu.net.scu.responses import ResponseWatcher
+from movescu.net.seams import hooks, settings
 from movescu.net.tls import setup as tls
 
 if TYPE_CHECKING:
@@ -57,7 +61,7 @@ logger = logging.getLogger(__name__)
 PRIORITY_MEDIUM = 0
 
 
-class MoveAssociation(ResponseWatcher):
+class MoveAssociation:
     """The main association of a run and the C-MOVEs sent on it.
 
     Parameters
@@ -67,16 +71,23 @@ class MoveAssociation(ResponseWatcher):
     """
 
     def __init__(self, config: Config) -> None:
+        self.config = config
         net = config.network
         self.calling = net.ae_title[:16]
         self.called = net.called_ae_title[:16]
+        #: what arrives on the association, seen in pynetdicom's reactor thread;
         #: dcmnet's "(<calling>,<called>)" in DIMSE warnings
-        super().__init__(config, f"({self.calling},{self.called})")
+        self.responses = ResponseWatcher(
+            config, f"({self.calling},{self.called})", self._send_cancel
+        )
         self.find_uid, self.move_uid = contexts.MODEL_SOP_CLASSES[config.query.model]
         self.transfer_syntaxes = contexts.proposed_transfer_syntaxes(net.proposed_transfer_syntax)
+        self.assoc: Association | None = None
         #: the association being requested (known from EVT_CONN_OPEN, before
         #: ``associate`` returns): a signal during the request must end it
         self._opening: Association | None = None
+        self._ae: Any = None
+        self._undo_settings: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ association
 
@@ -92,22 +103,31 @@ class MoveAssociation(ResponseWatcher):
         NoPresentationContextError
             No proposed context was accepted (rc 66).
         """
-        from pynetdicom import evt
+        if self._undo_settings is None:
+            self._undo_settings = settings.install(self.config)
+        self._check_titles()
+        self._ae = self._make_ae()
+        assoc, capture = self._request(self._ae)
+        self.assoc = self.responses.assoc = assoc
+        self._check_answer(assoc, capture)
+        self._check_negotiated(assoc)
 
-        from movescu.net.seams.accel.requestor import requestor_ae_class
-
-        transport.silence_pynetdicom()
-        transport.relax_ae_title_validation()
-        net = self.config.network
+    def _check_titles(self) -> None:
+        """DCMTK's ASC_requestAssociation refuses empty titles before connecting."""
         for title, which in ((self.calling, "Calling"), (self.called, "Called")):
             if not title:
-                # DCMTK's ASC_requestAssociation refuses empty titles before connecting
                 logger.info("Requesting Association")
                 text = f"Illegal service parameter: {which} AP Title"
                 logger.error(text)
                 raise AssociationError(
                     "Association Request Failed:\n" + conditions.illegal_service_parameter(text)
                 )
+
+    def _make_ae(self) -> Any:
+        """Our requestor AE: identity, ``-pdu``, timeouts, the FIND and MOVE contexts."""
+        from movescu.net.seams.accel.requestor import requestor_ae_class
+
+        net = self.config.network
         try:
             # pynetdicom's AE, with the event-driven reactors of net/seams/accel/reactors.py
             ae = requestor_ae_class()(ae_title=self.calling)
@@ -126,8 +146,13 @@ class MoveAssociation(ResponseWatcher):
             ae.add_requested_context(self.move_uid, self.transfer_syntaxes)
         except (ValueError, TypeError) as exc:
             raise AssociationParametersError(str(exc)) from None
-        self._ae = ae
+        return ae
 
+    def _request(self, ae: Any) -> tuple[Association, transport.TransportErrors]:
+        """Send the A-ASSOCIATE-RQ; pynetdicom's connect errors are captured, not raised."""
+        from pynetdicom import evt
+
+        net = self.config.network
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("Request Parameters:")
             movelog.log_lines(logging.DEBUG, messages.association_dump("RQ", self._summary(None)))
@@ -135,8 +160,8 @@ class MoveAssociation(ResponseWatcher):
         logger.info("Requesting Association")
         handlers = [
             (evt.EVT_CONN_OPEN, self._on_connection_open),
-            (evt.EVT_PDU_RECV, self._on_pdu_received),
-            (evt.EVT_DIMSE_RECV, self._on_dimse_received),
+            (evt.EVT_PDU_RECV, self.responses.on_pdu_received),
+            (evt.EVT_DIMSE_RECV, self.responses.on_dimse_received),
         ]
         with transport.connect_errors() as capture:
             try:
@@ -150,40 +175,45 @@ class MoveAssociation(ResponseWatcher):
                 )
             except (ValueError, TypeError, OSError) as exc:
                 raise AssociationParametersError(str(exc)) from None
-        self.assoc = assoc
+        return assoc, capture
 
+    def _check_answer(self, assoc: Association, capture: transport.TransportErrors) -> None:
+        """Raise DCMTK's error when the request was rejected, answered oddly or failed."""
+        seen = self.responses
         # our own record of the A-ASSOCIATE-RJ decides: pynetdicom's flag is racy
-        if assoc.is_rejected or (self._rejection is not None and not assoc.is_established):
-            result, source, code = self._rejection or messages.DEFAULT_REJECTION
+        if assoc.is_rejected or (seen.rejection is not None and not assoc.is_established):
+            result, source, code = seen.rejection or (1, 1, 0x0101)
             # ASC_printRejectParameters: the reason text comes from the whole code
             lines = messages.rejection_lines(result, source, 1)[:1]
             lines += messages.rejection_lines(result, code >> 8, code & 0xFF)[1:]
             raise AssociationError("\n".join(["Association Rejected:", *lines]))
-        if not assoc.is_established and not self._ac_received and self._unexpected_answer:
+        if assoc.is_established or seen.ac_received:
+            return
+        if seen.unexpected_answer:
             # DCMTK 3.6.7 takes any other known PDU for an association without
             # contexts (rc 66)
             raise NoPresentationContextError("No Acceptable Presentation Contexts")
-        if not assoc.is_established and not self._ac_received:
-            if self._early_cause is not None and self._early_cause.startswith("0006:"):
-                condition = self._early_cause
-            elif capture.text is not None:
-                # a failed TLS handshake is dcmtls' "000b:08xx TLS error: ..." condition
-                condition = tls.handshake_failure(capture.text) or conditions.tcp_error(
-                    capture.text
-                )
-            elif capture.acse_timeout:
-                condition = conditions.READ_TIMEOUT
-            else:
-                condition = conditions.PEER_ABORTED
-            raise AssociationError("Association Request Failed:\n" + condition)
+        early = seen.early_fault
+        if early is not None and early.condition is not None:
+            condition = early.condition
+        elif capture.text is not None:
+            # a failed TLS handshake is dcmtls' "000b:08xx TLS error: ..." condition
+            condition = tls.handshake_failure(capture.text) or conditions.tcp_error(capture.text)
+        elif capture.acse_timeout:
+            condition = conditions.READ_TIMEOUT
+        else:
+            condition = conditions.PEER_ABORTED
+        raise AssociationError("Association Request Failed:\n" + condition)
 
+    def _check_negotiated(self, assoc: Association) -> None:
+        """Log the negotiated parameters; raise when no context was accepted."""
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("Association Parameters Negotiated:")
             movelog.log_lines(logging.DEBUG, messages.association_dump("AC", self._summary(assoc)))
         # DCMTK counts an accepted context pynetdicom dropped (an ID or transfer
         # syntax never proposed): the association goes on and the C-MOVE then
         # fails with 0006:0208 (pynetdicom has ended it already)
-        if not assoc.accepted_contexts and not self._ac_accepts_any:
+        if not assoc.accepted_contexts and not self.responses.ac_accepts_any:
             # DCMTK exits without releasing: the socket is just closed (spec 7.1);
             # pynetdicom has already sent an A-ABORT itself
             if assoc.is_established:
@@ -207,18 +237,21 @@ class MoveAssociation(ResponseWatcher):
 
     def _on_connection_open(self, event: Any) -> None:
         # Nagle would add ~40 ms per exchange with DCMTK-style peers (peers.md)
+        sock = hooks.connection_socket(event.assoc)
         try:
-            sock = event.assoc.dul.socket.socket
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            timeout = self.config.network.dimse_timeout
-            if timeout is not None:
-                # a peer that stops inside a PDU would otherwise hold us for ever
-                # (DCMTK 3.6.7 does wait): -td bounds it, as on the Storage SCP side
-                sock.settimeout(float(timeout))
-        except (AttributeError, OSError):
+            if sock is not None:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                timeout = self.config.network.dimse_timeout
+                if timeout is not None:
+                    # a peer that stops inside a PDU would otherwise hold us for ever
+                    # (DCMTK 3.6.7 does wait): -td bounds it, as on the Storage SCP side
+                    sock.settimeout(float(timeout))
+        except OSError:
             pass
         self._opening = event.assoc
-        transport.guard_association(event.assoc, self._on_guard, self.config.network.max_pdu)
+        guards.install_guards(
+            event.assoc, guards.REQUESTOR, self.config.network.max_pdu, self.responses.on_guard
+        )
 
     # ------------------------------------------------------------------ C-MOVE
 
@@ -251,7 +284,6 @@ class MoveAssociation(ResponseWatcher):
         if move_context is None:
             return MoveOutcome(None, Ending.ABORT, conditions.NO_VALID_CONTEXT)
         destination = self.config.network.effective_move_destination
-        self._move_ts = str(move_context.transfer_syntax[0])
         movelog.log_request(
             move_context.context_id or 0,
             msg_id,
@@ -261,9 +293,9 @@ class MoveAssociation(ResponseWatcher):
             identifier,
             ts_name,
         )
-        self._drain_received()
-        self._failure = None
-        self._state = MoveState(msg_id, move_context.context_id or 0)
+        self.responses.begin_move(
+            msg_id, move_context.context_id or 0, str(move_context.transfer_syntax[0])
+        )
         try:
             responses = assoc.send_c_move(
                 identifier, destination, self.move_uid, msg_id=msg_id, priority=PRIORITY_MEDIUM
@@ -273,21 +305,14 @@ class MoveAssociation(ResponseWatcher):
         try:
             return self._read_responses(responses, msg_id)
         finally:
-            self._state = None
-
-    def _drain_received(self) -> None:
-        while True:
-            try:
-                self._received.get_nowait()
-            except queue.Empty:
-                return
+            self.responses.end_move()
 
     def _read_responses(self, responses: Any, msg_id: int) -> MoveOutcome:
         # the lines and --cancel were handled by _report when each response arrived
         ignore = self.config.network.pending_handling is PendingDatasetHandling.IGNORE
         pending = 0
         for status_ds, _identifier in responses:
-            raw = self._next_raw() if "Status" in status_ds else None
+            raw = self.responses.next_received() if "Status" in status_ds else None
             if raw is None:
                 responses.close()
                 return self._dimse_failure(pending)
@@ -309,19 +334,13 @@ class MoveAssociation(ResponseWatcher):
             return MoveOutcome(status, Ending.OPEN, None, pending, suboperation_counters(command))
         return self._dimse_failure(pending)
 
-    def _next_raw(self) -> Any:
-        # EVT_DIMSE_RECV runs before pynetdicom queues the response: it is already here
-        try:
-            return self._received.get(timeout=1)
-        except queue.Empty:
-            return None
-
     def _dimse_failure(self, pending: int) -> MoveOutcome:
-        if self._failure is not None:
-            return MoveOutcome(None, Ending.ABORT, self._failure, pending)
-        if self._peer_released:
+        seen = self.responses
+        if seen.failure is not None:
+            return MoveOutcome(None, Ending.ABORT, seen.failure, pending)
+        if seen.peer_released:
             return MoveOutcome(None, Ending.PEER_RELEASED, conditions.PEER_RELEASED, pending)
-        if self._peer_aborted:
+        if seen.peer_aborted:
             return MoveOutcome(None, Ending.PEER_ABORTED, conditions.PEER_ABORTED, pending)
         if self.config.network.dimse_timeout is not None and not self._connection_closed():
             return MoveOutcome(None, Ending.ABORT, conditions.DIMSE_TIMEOUT, pending)
@@ -329,7 +348,7 @@ class MoveAssociation(ResponseWatcher):
 
     def _connection_closed(self) -> bool:
         assoc = self.assoc
-        return assoc is not None and assoc.acse.is_aborted("a-p-abort")
+        return assoc is not None and hooks.transport_aborted(assoc)
 
     def _send_cancel(self, msg_id: int, context_id: int) -> None:
         assert self.assoc is not None
@@ -350,7 +369,9 @@ class MoveAssociation(ResponseWatcher):
         self.assoc.release()
         if not self.assoc.is_released:
             # no A-RELEASE-RP within -ta (pynetdicom then aborts), unless the peer aborted
-            reason = conditions.PEER_ABORTED if self._peer_aborted else conditions.READ_TIMEOUT
+            reason = (
+                conditions.PEER_ABORTED if self.responses.peer_aborted else conditions.READ_TIMEOUT
+            )
             raise CloseAssociationError("Association Release Failed:\n" + reason)
 
     def abort(self) -> None:
@@ -382,10 +403,12 @@ class MoveAssociation(ResponseWatcher):
         if self.assoc is not None and self.assoc.is_established:
             self.assoc.abort()
         opening = self._opening
-        if self.assoc is None and opening is not None and opening.dul.is_alive():
+        if self.assoc is None and opening is not None and hooks.reactor_alive(opening):
             # interrupted while requesting (Ctrl-C, SIGTERM): pynetdicom's DUL thread
             # is not a daemon and would keep the process alive
             opening.abort()
-        ae = getattr(self, "_ae", None)
-        if ae is not None:
-            ae.shutdown()
+        if self._ae is not None:
+            self._ae.shutdown()
+        undo, self._undo_settings = self._undo_settings, None
+        if undo is not None:
+            undo()

@@ -1,9 +1,9 @@
 """The reactor-thread side of the C-MOVE association: what each response does on arrival.
 
-Owns :class:`ResponseWatcher`, the base of :class:`movescu.net.scu.association.MoveAssociation`:
-the pynetdicom event handlers that see every PDU and DIMSE message of the main
-association (``EVT_PDU_RECV``, ``EVT_DIMSE_RECV``, the transport guard of
-:mod:`movescu.net.scu.transport`), log each C-MOVE response the moment it arrives
+Owns :class:`ResponseWatcher`, which :class:`movescu.net.scu.association.MoveAssociation`
+holds: the pynetdicom event handlers that see every PDU and DIMSE message of the
+main association (``EVT_PDU_RECV``, ``EVT_DIMSE_RECV``, the faults of
+:mod:`movescu.net.guards`), log each C-MOVE response the moment it arrives
 (DCMTK's move callback, through :mod:`movescu.net.scu.log`), trigger ``--cancel``
 and record DCMTK's condition for a broken response, waking the response loop.
 It does not request, release or abort the association and decides no outcome.
@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import logging
 import queue
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from movescu.config import Config, PendingDatasetHandling
 from movescu.dicom import conditions, contexts
-from movescu.dicom.commandset import command_of
 from movescu.dicom.dimse import C_MOVE_RSP, STATUS_PENDING, has_data_set
+from movescu.net import guards
 from movescu.net.scu import log as movelog
 from movescu.net.scu import transport
+from movescu.net.seams import hooks
 
 if TYPE_CHECKING:
     from pynetdicom.association import Association
@@ -51,6 +53,10 @@ class RawResponse:
     data_set: bytes
 
 
+#: a received message's command set (pydicom's or the accelerator's MoveCommand)
+command_of = hooks.move_command_of
+
+
 @cache
 def _p_data_tf() -> type[Any]:
     from pynetdicom.pdu import P_DATA_TF
@@ -67,62 +73,95 @@ class ResponseWatcher:
         The run's configuration (``--cancel``, ``-pi``/``-pr`` are used).
     where : str
         dcmnet's ``(<calling>,<called>)`` for DIMSE warnings.
+    send_cancel : callable
+        ``send_cancel(msg_id, context_id)``: the C-CANCEL of ``--cancel`` (the
+        association's owner sends it).
     """
 
-    def __init__(self, config: Config, where: str) -> None:
+    def __init__(
+        self, config: Config, where: str, send_cancel: Callable[[int, int], None]
+    ) -> None:
         self.config = config
         self._where = where
+        self._send_cancel = send_cancel
+        #: the established association (set by its owner once ``associate`` returned)
         self.assoc: Association | None = None
-        self._received: queue.Queue[Any] = queue.Queue()
-        self._peer_aborted = False
-        self._peer_released = False
-        self._rejection: tuple[int, int, int] | None = None
-        self._ac_received = False
+        #: responses as they arrived, for the response loop
+        self.received: queue.Queue[RawResponse] = queue.Queue()
+        self.peer_aborted = False
+        self.peer_released = False
+        #: the A-ASSOCIATE-RJ as DCMTK reads it: (result, source, reason code)
+        self.rejection: tuple[int, int, int] | None = None
+        self.ac_received = False
         #: the A-ASSOCIATE-AC accepted some context (pynetdicom drops unproposed ones)
-        self._ac_accepts_any = False
+        self.ac_accepts_any = False
         #: another PDU (P-DATA, A-RELEASE, A-ASSOCIATE-RQ) answered our request
-        self._unexpected_answer = False
-        self._move_ts = contexts.EXPLICIT_LE
-        self._state: MoveState | None = None
+        self.unexpected_answer = False
+        #: transfer syntax of the C-MOVE context (for the final response's dump)
+        self.move_ts = contexts.EXPLICIT_LE
+        #: the C-MOVE in progress (None between moves)
+        self.state: MoveState | None = None
         #: DCMTK's condition for a broken response (set in the reactor thread)
-        self._failure: str | None = None
-        #: what the transport guard saw before any move (association request)
-        self._early_cause: str | None = None
+        self.failure: str | None = None
+        #: what the guards saw before any move (association request)
+        self.early_fault: guards.Fault | None = None
 
-    def _send_cancel(self, msg_id: int, context_id: int) -> None:
-        """Send the C-CANCEL of ``--cancel`` (the subclass owns the association)."""
-        raise NotImplementedError
+    def begin_move(self, msg_id: int, context_id: int, move_ts: str) -> None:
+        """A C-MOVE request is about to be sent: forget what the last one left."""
+        while True:
+            try:
+                self.received.get_nowait()
+            except queue.Empty:
+                break
+        self.move_ts = move_ts
+        self.failure = None
+        self.state = MoveState(msg_id, context_id)
 
-    def _on_guard(self, cause: str) -> None:
+    def end_move(self) -> None:
+        """The response loop ended: later messages are not reported."""
+        self.state = None
+
+    def next_received(self) -> RawResponse | None:
+        """The response ``send_c_move`` just yielded (None: it never came)."""
+        # EVT_DIMSE_RECV runs before pynetdicom queues the response: it is already here
+        try:
+            return self.received.get(timeout=1)
+        except queue.Empty:
+            return None
+
+    def on_guard(self, fault: guards.Fault) -> None:
         """A broken PDU or message (reactor thread): fail the move like DCMTK, wake the loop."""
-        if self._state is None:
-            if self._early_cause is None:
-                self._early_cause = cause
+        if self.state is None:
+            if self.early_fault is None:
+                self.early_fault = fault
             return
-        if cause == transport.DECODE_FAILED:
+        if fault.kind is guards.FaultKind.DECODE_FAILED:
             condition = conditions.COMMAND_READ_FAILED
-        elif cause == transport.READ_TIMED_OUT:
+        elif fault.kind is guards.FaultKind.TIMED_OUT:
             condition = conditions.DIMSE_TIMEOUT
-        elif cause == transport.INVALID_PDU:
+        elif fault.kind is guards.FaultKind.INVALID_PDU:
             condition = conditions.RECEIVE_FAILED
         else:
-            condition = f"{conditions.RECEIVE_FAILED}\n{conditions.READ_PDV_FAILED}\n{cause}"
+            condition = (
+                f"{conditions.RECEIVE_FAILED}\n{conditions.READ_PDV_FAILED}\n{fault.condition}"
+            )
         self._fail(condition)
 
     def _fail(self, condition: str) -> None:
         """Record the first failure of the current move and wake the response loop."""
-        state = self._state
-        if state is None or self._failure is not None:
+        state = self.state
+        if state is None or self.failure is not None:
             return
-        self._failure = condition
+        self.failure = condition
         state.done = True
         if self.assoc is not None:
             # send_c_move's generator then aborts and ends (pynetdicom: no response)
-            self.assoc.dimse.msg_queue.put((None, None))
+            hooks.wake_response_loop(self.assoc)
 
-    def _on_pdu_received(self, event: Any) -> None:
+    def on_pdu_received(self, event: Any) -> None:
+        """``EVT_PDU_RECV``: note the association answers, check response PDVs."""
         received = event.pdu
-        if self._ac_received and type(received) is _p_data_tf():
+        if self.ac_received and type(received) is _p_data_tf():
             # the branches below in short for the common case: a response PDU
             self._check_pdvs(event.assoc, received)
             return
@@ -130,33 +169,32 @@ class ResponseWatcher:
         from pynetdicom.pdu_items import PresentationContextItemAC
 
         if isinstance(received, pdu.A_ASSOCIATE_AC):
-            self._ac_received = True
-            self._ac_accepts_any = any(
+            self.ac_received = True
+            self.ac_accepts_any = any(
                 isinstance(item, PresentationContextItemAC) and item.result == 0
                 for item in received.variable_items
             )
         elif (
-            not self._ac_received
-            and self._rejection is None
+            not self.ac_received
+            and self.rejection is None
             and transport.is_unexpected_answer(received)
         ):
-            self._unexpected_answer = True
+            self.unexpected_answer = True
         elif isinstance(received, pdu.A_ASSOCIATE_RJ):
-            self._rejection = transport.normalise_rejection(received)
+            self.rejection = transport.normalise_rejection(received)
         elif isinstance(received, pdu.P_DATA_TF):
             self._check_pdvs(event.assoc, received)
         elif isinstance(received, pdu.A_ABORT_RQ):
-            self._peer_aborted = True
+            self.peer_aborted = True
         elif isinstance(received, pdu.A_RELEASE_RQ):
-            self._peer_released = True
-            assoc = event.assoc
+            self.peer_released = True
             # pynetdicom's reactor is paused inside send_c_move and would never
             # answer: wake the response loop, which then aborts like DCMTK.
-            assoc.dimse.msg_queue.put((None, None))
+            hooks.wake_response_loop(event.assoc)
 
     def _check_pdvs(self, assoc: Any, received: Any) -> None:
         """DCMTK's checks of a response PDV pynetdicom does not make (reactor thread)."""
-        state = self._state
+        state = self.state
         if state is None or state.done:
             return
         accepted = state.accepted_ids
@@ -165,7 +203,7 @@ class ResponseWatcher:
             accepted = state.accepted_ids = frozenset(
                 cx.context_id for cx in assoc.accepted_contexts
             )
-        in_message = assoc.dimse.message is not None
+        in_message = hooks.in_dimse_message(assoc)
         for item in received.presentation_data_value_items:
             condition = None
             if item.context_id not in accepted:
@@ -179,7 +217,8 @@ class ResponseWatcher:
                 return
             in_message = True
 
-    def _on_dimse_received(self, event: Any) -> None:
+    def on_dimse_received(self, event: Any) -> None:
+        """``EVT_DIMSE_RECV``: report the response, then queue it for the loop."""
         # snapshot now: the message's data-set buffer does not survive its conversion
         message = event.message
         data = message.data_set.getvalue() if message.data_set is not None else b""
@@ -187,7 +226,7 @@ class ResponseWatcher:
         try:
             self._report(raw)
         finally:
-            self._received.put(raw)
+            self.received.put(raw)
 
     def _report(self, raw: RawResponse) -> None:
         """Log a response (and send ``--cancel``) the moment it arrives, as DCMTK does.
@@ -196,7 +235,7 @@ class ResponseWatcher:
         message, so the lines interleave causally with the Storage SCP's lines
         of the sub-associations (store k, then pending k).
         """
-        state = self._state
+        state = self.state
         command = raw.command_set
         if state is None or state.done:
             return
@@ -214,7 +253,7 @@ class ResponseWatcher:
         net = self.config.network
         if status != STATUS_PENDING:
             state.done = True
-            movelog.log_final(command, raw.data_set, status, None, self._move_ts)
+            movelog.log_final(command, raw.data_set, status, None, self.move_ts)
             return
         state.pending += 1
         ignore = net.pending_handling is PendingDatasetHandling.IGNORE

@@ -1,75 +1,30 @@
-"""pynetdicom seams the C-MOVE SCU needs: quiet libraries, AE titles, addresses, errors.
+"""The C-MOVE SCU's connection: addresses, connect errors, odd association answers.
 
-Owns the process-wide pynetdicom settings the SCU relies on (its loggers kept out
-of our output, DCMTK's lenient AE-title rules via the documented
-``_config.VALIDATORS`` hook), the ``-i4/-i6/-i0`` address resolution and the
-capture of pynetdicom's connect error text for DCMTK's ``TCP Initialization
-Error`` line, the guards of the main association against a broken Move SCP
-(:func:`guard_association`: unknown PDU types, PDUs cut short, stalled or above
-``-pdu``, messages that make pynetdicom's state machine raise: reported instead
-of a traceback or a response loop waiting for ever) and DCMTK's reading of odd
-answers to the association request (:func:`normalise_rejection`,
-:func:`is_unexpected_answer`).  No association logic: the SCU decides what a
-reported cause means.
+Owns the ``-i4/-i6/-i0`` address resolution, the capture of pynetdicom's
+connect error text for DCMTK's ``TCP Initialization Error`` line and DCMTK's
+reading of odd answers to the association request (:func:`normalise_rejection`,
+:func:`is_unexpected_answer`).  The guards of the main association are
+:mod:`movescu.net.guards`'; the process-wide pynetdicom settings are
+:mod:`movescu.net.seams.settings`'.  No association logic: the SCU decides what
+a reported cause means.
 """
 
 from __future__ import annotations
 
 import logging
 import socket
-import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from movescu.config import IPFamily
 from movescu.dicom.conditions import (
-    NETWORK_CLOSED,
-    READ_TIMEOUT,
-    illegal_pdu_length,
     unknown_host,
-    unrecognized_pdu,
 )
 from movescu.dicom.messages import DEFAULT_REJECTION, KNOWN_REJECT_REASONS
 from movescu.errors import AssociationError
 
 logger = logging.getLogger(__name__)
-
-
-def silence_pynetdicom() -> None:
-    """Keep pynetdicom's own log lines and standard handlers out of our output.
-
-    DCMTK-worded lines come from this package's loggers instead (pynetdicom-notes 8).
-    :func:`movescu.logconfig.configure` sets the library loggers' levels; when the
-    SCU runs without it (library use, tests) pynetdicom's records stop at its own
-    logger instead of reaching the root logger.
-    """
-    from movescu.logconfig import quiet_libraries
-
-    quiet_libraries()
-    pynetdicom_logger = logging.getLogger("pynetdicom")
-    if pynetdicom_logger.level == logging.NOTSET:
-        pynetdicom_logger.propagate = False
-
-
-def relax_ae_title_validation() -> None:
-    """Accept every ASCII AE title, as DCMTK does (empty, all spaces, backslashes).
-
-    pynetdicom's documented hook ``_config.VALIDATORS["AE"]`` would otherwise raise
-    for titles DCMTK sends without complaint.
-    """
-    from pynetdicom import _config
-
-    def _validate(value: Any) -> tuple[bool, str]:
-        if not isinstance(value, str) or len(value) > 16:
-            return False, "must be a str of at most 16 characters"
-        try:
-            value.encode("ascii")
-        except UnicodeEncodeError:
-            return False, "must only contain ASCII characters"
-        return True, ""
-
-    _config.VALIDATORS["AE"] = _validate
 
 
 def resolve_address(host: str, port: int, family: IPFamily) -> str:
@@ -131,101 +86,6 @@ def connect_errors() -> Iterator[TransportErrors]:
         for watched_logger, level in zip(watched, levels, strict=True):
             watched_logger.removeHandler(capture)
             watched_logger.setLevel(level)
-
-
-#: reported when pynetdicom's state machine raised on the peer's bytes
-DECODE_FAILED = "decode"
-#: reported when pynetdicom itself found an invalid PDU or message (Evt19)
-INVALID_PDU = "invalid"
-#: reported when the peer stopped inside a PDU for longer than the socket timeout
-READ_TIMED_OUT = READ_TIMEOUT
-
-
-def guard_association(assoc: Any, fail: Callable[[str], None], max_pdu: int = 0) -> None:
-    """Watch ``assoc``'s transport and state machine for what a broken peer sends.
-
-    Runs from the ``EVT_CONN_OPEN`` handler, before any PDU is read.  ``fail`` is
-    called (in pynetdicom's reactor thread) with :func:`unrecognized_pdu`,
-    :data:`NETWORK_CLOSED`, :data:`READ_TIMED_OUT`, :data:`DECODE_FAILED` or
-    :data:`INVALID_PDU`; the
-    first report is the cause, the caller decides the wording and wakes its
-    response loop.  An exception inside the state machine (pynetdicom runs it
-    outside its reactor's ``try``: a garbage command set would end the thread
-    with a traceback and leave the caller waiting forever) becomes an invalid
-    PDU event, which makes pynetdicom send an A-ABORT.
-
-    A P-DATA-TF PDU longer than ``max_pdu`` is refused before its body is read
-    (:func:`illegal_pdu_length`, as DCMTK; a peer cannot make us buffer
-    gigabytes).
-
-    Parameters
-    ----------
-    assoc : pynetdicom.association.Association
-        The just-connected requestor association.
-    fail : callable
-        Receives the cause (see above).
-    max_pdu : int
-        Our maximum PDU receive length (``-pdu``); 0 means no limit.
-    """
-    dul = assoc.dul
-    transport = getattr(dul, "socket", None)
-    if transport is not None:
-        transport.recv = _watched_recv(transport.recv, fail, max_pdu)
-    machine = getattr(dul, "state_machine", None)
-    if machine is not None:
-        machine.do_action = _guarded_action(dul, machine.do_action, fail)
-
-
-def _watched_recv(
-    recv: Callable[[int], bytearray], fail: Callable[[str], None], max_pdu: int
-) -> Any:
-    """pynetdicom reads a PDU as ``recv(6)`` (header) then ``recv(length)`` (body)."""
-    expected: list[int] = []
-
-    def watched(nr_bytes: int) -> bytearray:
-        if expected and expected[0] < 0:
-            expected.pop()
-            return bytearray()  # refused: pynetdicom sees a short PDU and closes
-        try:
-            data = recv(nr_bytes)
-        except TimeoutError:
-            # pynetdicom reads once data is waiting, then blocks for the whole PDU:
-            # the socket timeout (-td) ended a peer that stopped inside one
-            expected.clear()
-            fail(READ_TIMED_OUT)
-            raise
-        if expected:
-            if len(data) < expected.pop():
-                fail(NETWORK_CLOSED)
-            return data
-        if nr_bytes == 6 and len(data) == 6:
-            pdu_type, _, length = struct.unpack(">BBL", bytes(data))
-            if not 0x01 <= pdu_type <= 0x07:
-                fail(unrecognized_pdu(pdu_type))
-            elif pdu_type == 0x04 and 0 < max_pdu < length:
-                fail(illegal_pdu_length(length, max_pdu))
-                expected.append(-1)  # the body is not read
-            elif length:
-                expected.append(length)
-        return data
-
-    return watched
-
-
-def _guarded_action(dul: Any, action: Callable[[str], Any], fail: Callable[[str], None]) -> Any:
-    def do_action(event: str) -> Any:
-        if event == "Evt19":
-            fail(INVALID_PDU)
-        try:
-            return action(event)
-        except Exception as exc:  # anything the peer's bytes provoke
-            logger.debug("main association: %s: %s", type(exc).__name__, exc)
-            fail(DECODE_FAILED)
-            # Evt19 (invalid PDU): pynetdicom sends A-ABORT and closes
-            dul.event_queue.put("Evt19")
-            return None
-
-    return do_action
 
 
 # --------------------------------------------------------------------------- association answers
