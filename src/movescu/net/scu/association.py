@@ -55,6 +55,18 @@ logger = logging.getLogger(__name__)
 PRIORITY_MEDIUM = 0
 
 
+def _abort_and_wait(assoc: Association) -> None:
+    """Send A-ABORT and return once it is sent and the connection closed.
+
+    While any notification handler runs (our response handlers, in pynetdicom's
+    reactor thread), pynetdicom replaces ``assoc.abort`` by a variant that only
+    queues the A-ABORT; called from this thread at that moment (Ctrl-C or
+    SIGTERM just as a response is logged), the process would end before the PDU
+    is sent.  The class's ``abort`` is always the blocking one.
+    """
+    type(assoc).abort(assoc)
+
+
 class MoveAssociation(ResponseWatcher):
     """The main association of a run and the C-MOVEs sent on it.
 
@@ -181,7 +193,7 @@ class MoveAssociation(ResponseWatcher):
             # DCMTK exits without releasing: the socket is just closed (spec 7.1);
             # pynetdicom has already sent an A-ABORT itself
             if assoc.is_established:
-                assoc.abort()
+                _abort_and_wait(assoc)
             raise NoPresentationContextError("No Acceptable Presentation Contexts")
         their_max = assoc.acceptor.maximum_length or 0
         # DCMTK: Max Send PDV = peer's max PDU - 12 (PDV header), unlimited (0) stays 0
@@ -354,7 +366,7 @@ class MoveAssociation(ResponseWatcher):
         assert self.assoc is not None
         logger.info("Aborting Association")
         if self.assoc.is_established:
-            self.assoc.abort()
+            _abort_and_wait(self.assoc)
 
     def close(self, ending: Ending, abort_requested: bool) -> None:
         """End the association the way DCMTK does after the last C-MOVE (spec 7.5)."""
@@ -376,7 +388,7 @@ class MoveAssociation(ResponseWatcher):
     def shutdown(self) -> None:
         """Make sure no association thread outlives the run (idempotent)."""
         if self.assoc is not None and self.assoc.is_established:
-            self.assoc.abort()
+            _abort_and_wait(self.assoc)
         opening = self._opening
         if self.assoc is None and opening is not None and opening.dul.is_alive():
             # interrupted while requesting (Ctrl-C, SIGTERM): pynetdicom's DUL thread
