@@ -3,10 +3,11 @@
 pynetdicom installs a ``movescu`` console script too.  pip installs the
 dependencies before the package that needs them, so our script, written last,
 replaces pynetdicom's.  This test checks that in a plain venv (no system site
-packages), that the man page lands in ``<venv>/share/man/man1`` where
-``man`` finds it from PATH, then shows the recovery documented in docs/differences.md after
-pynetdicom was reinstalled on its own.  Slow (creates a venv, pip needs the
-package index): deselect with ``-m "not slow"``; CI runs it.
+packages), that the man page lands in ``<venv>/share/man/man1`` where ``man``
+finds it from PATH, then shows the recovery documented in docs/differences.md
+after pynetdicom was reinstalled on its own.  Slow (creates a venv) and needs the
+package index (``network``: skipped offline, failed in CI): deselect with
+``-m "not slow"``; CI runs it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.network]
 
 REPO = Path(__file__).parents[2]
 
