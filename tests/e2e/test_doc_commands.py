@@ -14,11 +14,12 @@ peers, which listen on 127.0.0.1 and free ports:
 * ``StudyInstanceUID=1.2.3`` and ``PatientID=12345`` -> a study and a patient the
   peers hold.
 
-Every block runs in one temporary copy of the repository, in document order
-(README.md, docs/, examples/; all on one xdist worker), with an ``incoming``
-directory, and with ``movescu`` and ``python3`` on PATH meaning this checkout and
-this interpreter, DCMTK's directory next (so ``findscu`` is DCMTK's), and no
-venv's ``bin``.  A block that retrieves into ``incoming`` or to ``VIEWER`` must
+Every block runs in one temporary copy of the repository (all on one xdist
+worker), with an ``incoming`` directory and the query files of
+``examples/make_examples.py`` (so that no block depends on another having run),
+and with ``movescu`` and ``python3`` on PATH meaning this checkout and this
+interpreter, DCMTK's directory next (so ``findscu`` is DCMTK's), and no venv's
+``bin``.  A block that retrieves into ``incoming`` or to ``VIEWER`` must
 have delivered files there, one that searches must have found the study.
 """
 
@@ -147,6 +148,15 @@ class Peers:
 def peers(tmp_path_factory: pytest.TempPathFactory, collection: Collection) -> Iterator[Peers]:
     work = _fresh_copy(tmp_path_factory.mktemp("doc-commands") / "movescu")
     (work / "incoming").mkdir()
+    # the query files examples/README.md makes before it uses them (blocks run in any order)
+    subprocess.run(
+        [sys.executable, str(work / "examples" / "make_examples.py")],
+        cwd=work,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     shims = work / ".shims"
     shims.mkdir()
     for name, command in (
