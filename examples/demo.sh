@@ -10,7 +10,10 @@ rm -rf "$work/pacs" "$work/received" "$work/sample"
 mkdir -p "$work/pacs" "$work/received"
 
 echo "== installing movescu into $work/venv"
-[ -x "$work/venv/bin/python" ] || python3 -m venv "$work/venv"
+if [ ! -x "$work/venv/bin/pip" ] && ! python3 -m venv "$work/venv"; then
+    echo "demo.sh: 'python3 -m venv' failed; on Debian and Ubuntu: apt-get install python3-venv" >&2
+    exit 1
+fi
 "$work/venv/bin/pip" install -q "$repo" sqlalchemy
 py="$work/venv/bin/python"
 free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

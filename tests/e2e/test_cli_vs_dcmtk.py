@@ -209,7 +209,6 @@ def test_wrong_keys_like_dcmtk(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    pytest.importorskip("movescu.query", reason="the -k parser (movescu.query) is another stage")
     rc, out, err = run_dcmtk(args, workdir)
     ours = run_ours(args, workdir, capsys, monkeypatch)
     assert (ours[0], _tail(ours[2])) == (rc, _tail(err))

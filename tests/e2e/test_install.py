@@ -1,23 +1,26 @@
-"""Installing the package into a fresh venv: our ``movescu`` script wins over pynetdicom's.
+"""Installing the package into a fresh venv: our ``movescu`` script and man page win.
 
 pynetdicom installs a ``movescu`` console script too.  pip installs the
 dependencies before the package that needs them, so our script, written last,
 replaces pynetdicom's.  This test checks that in a plain venv (no system site
-packages), then shows the recovery documented in docs/differences.md after
-pynetdicom was reinstalled on its own.  Slow (creates a venv, pip needs the
-package index): deselect with ``-m "not slow"``; CI runs it.
+packages), that the man page lands in ``<venv>/share/man/man1`` where ``man``
+finds it from PATH, then shows the recovery documented in docs/differences.md
+after pynetdicom was reinstalled on its own.  Slow (creates a venv) and needs the
+package index (``network``: skipped offline, failed in CI): deselect with
+``-m "not slow"``; CI runs it.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.network]
 
 REPO = Path(__file__).parents[2]
 
@@ -63,3 +66,20 @@ def test_recovery_after_pynetdicom_reinstall(venv: Path) -> None:
     )
     assert recover.returncode == 0, recover.stderr
     assert _script_output(venv).startswith("$movescu: movescu v")
+
+
+def test_man_page_is_installed_and_found_from_path(venv: Path) -> None:
+    installed = venv / "share" / "man" / "man1" / "movescu.1"
+    assert installed.is_file()
+    assert installed.read_bytes() == (REPO / "docs" / "movescu.1").read_bytes()
+    man = shutil.which("man")
+    if man is None:
+        pytest.skip("man is not installed (apt-get install man-db): the file check above ran")
+    # man derives MANPATH from PATH (<venv>/bin -> <venv>/share/man); MANPATH would override it
+    env = {k: v for k, v in os.environ.items() if k not in ("MANPATH", "PYTHONPATH")}
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    found = subprocess.run(
+        [man, "-w", "movescu"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert found.returncode == 0, found.stderr
+    assert Path(found.stdout.strip()) == installed

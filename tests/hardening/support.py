@@ -1,4 +1,5 @@
-"""Shared helpers of the hardening tests: objects, a small tmpfs, leftover checks.
+"""Shared helpers of the hardening tests: objects, a small tmpfs, leftover checks,
+watching a child's output.
 
 Everything that mounts something unmounts it in its teardown; everything that
 runs binds 127.0.0.1 only.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +20,9 @@ from tests.support.objects import CT, EXPLICIT_LE, Enc
 from tests.support.sender import RawObject
 
 enc = Enc()
+
+#: bound of every wait for a child's output (seconds)
+WAIT = 30.0
 
 
 def ct_object(instance: str, pixel_bytes: int = 0) -> RawObject:
@@ -67,3 +72,36 @@ def mounted_tmpfs(where: Path, *options: str) -> Iterator[Path]:
         yield where
     finally:
         subprocess.run(["umount", "-l", str(where)], capture_output=True, timeout=30, check=False)
+
+
+class OutputWatcher:
+    """Everything a child process writes to one pipe, read as it comes (in a thread).
+
+    Tests wait on what the child printed (:meth:`wait_for`) instead of sleeping
+    and hoping it got that far.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._data = b""
+        self._grown = threading.Condition()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while chunk := os.read(self._fd, 65536):
+            with self._grown:
+                self._data += chunk
+                self._grown.notify_all()
+
+    def wait_for(self, text: str, count: int = 1, timeout: float = WAIT) -> bool:
+        """Block until ``text`` was written ``count`` times (True) or ``timeout`` passed."""
+        needle = text.encode()
+        with self._grown:
+            return self._grown.wait_for(lambda: self._data.count(needle) >= count, timeout)
+
+    def final(self, timeout: float = WAIT) -> str:
+        """All output once the child closed the pipe."""
+        self._thread.join(timeout)
+        with self._grown:
+            return self._data.decode(errors="replace")

@@ -487,7 +487,7 @@ def test_peer_abort_while_a_sub_association_is_storing(tmp_path: Path) -> None:
         explicit_dataset,
     )
     from tests.hardening.rawpdu import p_data as raw_p_data
-    from tests.hardening.support import all_files, leftovers
+    from tests.hardening.support import OutputWatcher, all_files, leftovers
     from tests.support.fake_qr import MoveContext, fake_qr
     from tests.support.peers import free_port
 
@@ -495,6 +495,7 @@ def test_peer_abort_while_a_sub_association_is_storing(tmp_path: Path) -> None:
     out.mkdir()
     port = free_port()
     closed: list[bool] = []
+    ours_stdout: list[OutputWatcher] = []  # set before the Move SCP's script runs
 
     def script(ctx: MoveContext) -> None:
         with RawClient(port) as client:
@@ -507,38 +508,47 @@ def test_peer_abort_while_a_sub_association_is_storing(tmp_path: Path) -> None:
             client.send(raw_p_data(context, c_store_rq_command(1, CT, b"1.2.3.2"), command=True))
             data = explicit_dataset(CT, b"1.2.3.2") + b"\0" * 4096
             client.send(raw_p_data(context, data[:1000], command=False, last=False))
-            time.sleep(0.5)
+            # -v: "RECV: ." once we read the first data fragment of the second object
+            assert ours_stdout[0].wait_for("RECV: .", count=2), "the partial PDV was not read"
             ctx.abort()
             closed.append(client.wait_closed(BOUND))
 
     with fake_qr(script, destinations={"MOVESCU": port}) as fake:
-        ours = run_ours_raw(
-            ["-v", "-aet", "MOVESCU", "+P", str(port), "-od", str(out), "-td", "2"],
-            fake.port,
+        argv = [sys.executable, "-m", "movescu", "-v", "-aet", "MOVESCU", "+P", str(port)]
+        argv += ["-od", str(out), "-td", "2", "127.0.0.1", str(fake.port), *KEYS]
+        proc = subprocess.Popen(
+            argv, env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
+        assert proc.stdout is not None and proc.stderr is not None
+        with proc.stdout, proc.stderr:
+            ours_stdout.append(OutputWatcher(proc.stdout.fileno()))
+            stderr_watcher = OutputWatcher(proc.stderr.fileno())
+            try:
+                proc.wait(timeout=BOUND)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+            ours_stdout[0].final()
+            stderr = stderr_watcher.final()
+        ours = Run(proc.returncode, stderr.splitlines(), stderr)
     assert "Traceback" not in ours.stderr
     assert ours.code == 69
-    assert comparable(ours.lines)[-2:] == [
+    # the stalled sub-association is aborted after -td, like DCMTK's; its -td timer
+    # and our -td wait after the abort run alike, so its line may come before or after
+    stalled = (
+        "E: DIMSE failure (aborting sub-association): "
+        "0006:0207 DIMSE No data available (timeout in non-blocking mode)"
+    )
+    assert ours.lines.count(stalled) == 1
+    assert [line for line in comparable(ours.lines) if line != stalled][-2:] == [
         "E: Move Request Failed: 0006:0317 Peer aborted Association (or never connected)",
         "I: Peer Aborted Association",
     ]
-    # the stalled sub-association is aborted after -td, like DCMTK's
-    assert (
-        "E: DIMSE failure (aborting sub-association): "
-        "0006:0207 DIMSE No data available (timeout in non-blocking mode)"
-    ) in ours.lines
     assert closed == [True]
     assert all_files(out) == ["CT.1.2.3.1"]
     assert leftovers(out) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
-
-
-def run_ours_raw(options: list[str], port: int) -> Run:
-    argv = [sys.executable, "-m", "movescu", *options, "127.0.0.1", str(port), *KEYS]
-    proc = subprocess.run(
-        argv, env=_environment(), capture_output=True, text=True, timeout=BOUND, check=False
-    )
-    return Run(proc.returncode, proc.stderr.splitlines(), proc.stderr)
 
 
 def test_we_close_the_connection_after_our_abort_even_if_the_peer_does_not() -> None:

@@ -1,4 +1,4 @@
-"""Ctrl-C, SIGTERM and SIGHUP during a real retrieve (issue 5 item 5).
+"""Ctrl-C, SIGTERM and SIGHUP during a real retrieve.
 
 ``python -m movescu +P`` retrieves from a scripted Move SCP that stores two
 complete objects on sub-associations, starts a third and stalls in the middle
@@ -28,7 +28,7 @@ import pytest
 
 from tests.hardening.rawpdu import CT, EXPLICIT_LE, RawClient, c_store_rq_command, explicit_dataset
 from tests.hardening.rawpdu import p_data as raw_p_data
-from tests.hardening.support import all_files, leftovers
+from tests.hardening.support import OutputWatcher, all_files, leftovers
 from tests.support.fake_qr import MoveContext, fake_qr
 from tests.support.peers import free_port
 
@@ -61,36 +61,49 @@ def _start_object(client: RawClient, uid: bytes, sent: int) -> None:
     client.send(raw_p_data(context, data[:sent], command=False, last=False))
 
 
+class _Movescu:
+    """``python -m movescu`` in a subprocess whose stdout and stderr are watched."""
+
+    def __init__(self, argv_tail: list[str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "movescu", *argv_tail],
+            env=dict(os.environ, PYTHONPATH=SRC, TCP_NODELAY="1"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            # as from a terminal, even when the test run itself is under nohup
+            preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL),
+        )
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        self.stdout = OutputWatcher(self.proc.stdout.fileno())
+        self.stderr = OutputWatcher(self.proc.stderr.fileno())
+
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.returncode
+
+
 @contextmanager
-def _running(argv_tail: list[str]) -> Iterator[subprocess.Popen[str]]:
+def _running(argv_tail: list[str]) -> Iterator[_Movescu]:
     """``python -m movescu`` in a subprocess, killed at the end if still running."""
-    proc = _start(argv_tail)
+    run = _Movescu(argv_tail)
     try:
-        yield proc
+        yield run
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        if run.proc.poll() is None:
+            run.proc.kill()
+        run.proc.wait()
+        run.stdout.final()
+        run.stderr.final()
+        assert run.proc.stdout is not None and run.proc.stderr is not None
+        run.proc.stdout.close()
+        run.proc.stderr.close()
 
 
-def _interrupt(proc: subprocess.Popen[str], signum: int = signal.SIGTERM) -> str:
+def _interrupt(run: _Movescu, signum: int = signal.SIGTERM) -> str:
     """Send ``signum`` and wait (bounded) for the process to end; its stderr."""
-    proc.send_signal(signum)
-    _, stderr = proc.communicate(timeout=BOUND)
-    return stderr
-
-
-def _start(argv_tail: list[str]) -> subprocess.Popen[str]:
-    argv = [sys.executable, "-m", "movescu", *argv_tail]
-    return subprocess.Popen(
-        argv,
-        env=dict(os.environ, PYTHONPATH=SRC, TCP_NODELAY="1"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # as from a terminal, even when the test run itself is under nohup
-        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL),
-    )
+    run.proc.send_signal(signum)
+    run.proc.wait(timeout=BOUND)
+    return run.stderr.final()
 
 
 @pytest.mark.parametrize(
@@ -127,10 +140,11 @@ def test_signal_mid_object_keeps_complete_files_and_removes_partial_ones(
         with _running(
             ["-aet", "MOVESCU", "+P", str(port), "-od", str(out), "127.0.0.1", str(fake.port)]
             + ["-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID=1.2.3", "-S"]
-            + ["--report", str(report)]
+            + ["--report", str(report), "-v"]
         ) as proc:
             assert stalled.wait(BOUND), "the Move SCP never reached the stalled object"
-            time.sleep(0.5)  # the partial PDV is read and spooled
+            # -v: "RECV: " and a dot when an object's first data fragment was read
+            assert proc.stdout.wait_for("RECV: .", count=3), "the partial PDV was not read"
             stderr = _interrupt(proc, signum)
         assert fake.done.wait(BOUND)
         assert _wait_for(lambda: "A_ABORT_RQ" in fake.closing_pdus, 5), fake.closing_pdus
@@ -158,10 +172,9 @@ def test_sigterm_ends_a_move_that_stays_pending_forever(tmp_path: Path) -> None:
 
     with fake_qr(script) as fake:
         with _running(["-v", "127.0.0.1", str(fake.port), "-k", "PatientID=X"]) as proc:
-            assert fake.done.wait(0) or _wait_for(lambda: fake.requests, BOUND)
-            time.sleep(1.0)
+            assert proc.stderr.wait_for("I: Received Move Response 1 (Pending)\n")
             stderr = _interrupt(proc)
-        assert _wait_for(lambda: "A_ABORT_RQ" in fake.closing_pdus, 5), fake.closing_pdus
+        assert _wait_for(lambda: "A_ABORT_RQ" in fake.closing_pdus, 5), (fake.closing_pdus, stderr)
     assert proc.returncode == 143
     assert "Traceback" not in stderr
     lines = stderr.splitlines()
@@ -195,7 +208,7 @@ def test_sigterm_while_waiting_for_a_stalled_sub_association_after_the_final_res
     tmp_path: Path,
 ) -> None:
     """Final response given, one sub-association stalls mid-object: we wait (60 s
-    without ``-td``, DECISIONS rule 6) and SIGTERM cuts that wait short."""
+    without ``-td``) and SIGTERM cuts that wait short."""
     out = tmp_path / "out"
     out.mkdir()
     port = free_port()
@@ -217,7 +230,8 @@ def test_sigterm_while_waiting_for_a_stalled_sub_association_after_the_final_res
             + ["-k", "StudyInstanceUID=1.2.3", "-S"]
         ) as proc:
             assert finished.wait(BOUND)
-            time.sleep(1.0)  # the final response is read, the wait has begun
+            # the final response is read: the wait for the open sub-association begins
+            assert proc.stderr.wait_for("I: Received Final Move Response (Success)\n")
             stderr = _interrupt(proc)
         assert fake.done.wait(BOUND)
         assert _wait_for(lambda: "A_ABORT_RQ" in fake.closing_pdus, 5), fake.closing_pdus

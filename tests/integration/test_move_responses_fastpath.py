@@ -9,6 +9,7 @@ have read the clean responses itself.
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -75,7 +76,10 @@ def _mixed(ctx: MoveContext) -> None:
 def _cancelled_after_two(ctx: MoveContext) -> None:
     ctx.pending(3, 1)
     ctx.pending(2, 2)
-    ctx.wait(0.5)  # the C-CANCEL of --cancel 2 arrives meanwhile
+    # --cancel 2: the C-CANCEL follows the second pending response (bounded wait)
+    deadline = time.monotonic() + 10
+    while not ctx.cancelled and time.monotonic() < deadline:
+        time.sleep(0.01)
     ctx.respond(0xFE00 if ctx.cancelled else 0xFF00, completed=2, failed=0, warning=0)
 
 
@@ -116,3 +120,6 @@ def test_fast_path_changes_no_line(
     assert fast_code == slow_code
     assert fast_lines == slow_lines
     assert any(line.startswith("I: Received Final Move Response") for line in fast_lines)
+    if script is _cancelled_after_two:  # the C-CANCEL arrived and was answered
+        statuses = [line for line in fast_lines if line.startswith("D: DIMSE Status")]
+        assert ": 0xfe00: Cancel" in statuses[-1], statuses

@@ -7,6 +7,7 @@ maps to DCMTK 3.6.7's log lines and our exit codes (DECISIONS rule 3).
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -263,9 +264,13 @@ def test_cancel_zero_never_cancels(log):
 def test_abort_option_aborts_instead_of_releasing(log):
     with fake_qr(succeed(1)) as fake:
         assert retrieve(config(fake.port, abort=True), [identifier()]) is ExitCode.NO_ERROR
-        fake.done.wait(5)
+        assert fake.done.wait(5)
+        # the Move SCP saw our A-ABORT (and nothing else ended the association)
+        deadline = time.monotonic() + 5
+        while not fake.closing_pdus and time.monotonic() < deadline:
+            time.sleep(0.01)
     assert log()[-1] == "I: Aborting Association"
-    assert "A_RELEASE_RQ" not in fake.closing_pdus
+    assert fake.closing_pdus == ["A_ABORT_RQ"]
 
 
 def pending_with_dataset(ctx: MoveContext) -> None:

@@ -35,9 +35,12 @@ change DCMTK's defaults.
 """
 
 OPTIONS_TRAILER = """
-The transport layer security (TLS) options of DCMTK 3.7.0 (`+tls`, `--enable-tls`
-and the rest of that group) are not implemented; they are rejected as unknown
-options, as DCMTK builds without OpenSSL do.
+The transport layer security (TLS) options are those of DCMTK 3.7.0 built with
+OpenSSL, implemented with Python's `ssl` module: with `+tls` both the C-MOVE
+association and the storage sub-associations on the `+P` port use TLS.  A key,
+certificate, password, profile or cipher suite that cannot be used ends the run
+with exit code 70 before anything is sent.  Details and the few differences from
+DCMTK: `docs/tls.md`.
 """
 
 #: longer explanations, keyed by long option name (the test checks every key exists)
@@ -268,7 +271,8 @@ peers and Orthanc (`TCP_NODELAY=1`) when testing with them.
 
 EXIT_CODES_INTRO = """
 The exit code tells why movescu ended.  The names are DCMTK's (`EXITCODE_` is left
-out).  Codes 22 and 130 are ours.
+out).  Codes 22, 129, 130 and 143 are ours (DCMTK has none for these cases); 69
+also covers, unlike DCMTK, a C-MOVE that failed at DIMSE level.
 """
 
 #: one description per :class:`ExitCode` member (the test checks completeness)
@@ -310,14 +314,15 @@ when it is a terminal and movescu is not quiet.
 
 Sequence paths in `-k`; concurrent sub-associations; bounded waits (never
 forever); atomic writes (a received object appears under its final name only when
-it is complete); sanitised file names; exit codes 22 and 130 and 69 for C-MOVEs
+it is complete); sanitised file names; exit codes 22, 129, 130 and 143, and 69 for C-MOVEs
 that fail at DIMSE level; `+B` honours `-od`.
 """
 
 SEE_ALSO = """
 DCMTK's findscu(1), getscu(1), storescp(1), storescu(1), dump2dcm(1), dcmqrscp(1);
 hosts_access(5); `docs/differences.md` (deviations from DCMTK),
-`docs/configuration.md`, `docs/ci.md`, `docs/access-control.md`.
+`docs/troubleshooting.md`, `docs/configuration.md`, `docs/ci.md`, `docs/tls.md`,
+`docs/access-control.md`.
 """
 
 #: names for the transfer syntax tables (DCMTK's man page names, shortened)

@@ -217,7 +217,7 @@ class MoveAssociation:
             # DCMTK exits without releasing: the socket is just closed (spec 7.1);
             # pynetdicom has already sent an A-ABORT itself
             if assoc.is_established:
-                assoc.abort()
+                hooks.abort_and_wait(assoc)
             raise NoPresentationContextError("No Acceptable Presentation Contexts")
         their_max = assoc.acceptor.maximum_length or 0
         # DCMTK: Max Send PDV = peer's max PDU - 12 (PDV header), unlimited (0) stays 0
@@ -379,7 +379,7 @@ class MoveAssociation:
         assert self.assoc is not None
         logger.info("Aborting Association")
         if self.assoc.is_established:
-            self.assoc.abort()
+            hooks.abort_and_wait(self.assoc)
 
     def close(self, ending: Ending, abort_requested: bool) -> None:
         """End the association the way DCMTK does after the last C-MOVE (spec 7.5)."""
@@ -401,7 +401,7 @@ class MoveAssociation:
     def shutdown(self) -> None:
         """Make sure no association thread outlives the run (idempotent)."""
         if self.assoc is not None and self.assoc.is_established:
-            self.assoc.abort()
+            hooks.abort_and_wait(self.assoc)
         opening = self._opening
         if self.assoc is None and opening is not None and hooks.reactor_alive(opening):
             # interrupted while requesting (Ctrl-C, SIGTERM): pynetdicom's DUL thread

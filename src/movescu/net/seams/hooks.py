@@ -227,3 +227,15 @@ def start_spool_file(request: Any, context: Any, spare: Any | None = None) -> An
         discard_spool_file(spool)
         return None
     return spool
+
+
+def abort_and_wait(assoc: Any) -> None:
+    """Send A-ABORT and return once it is sent and the connection closed.
+
+    While any notification handler runs (our response handlers, in pynetdicom's
+    reactor thread), pynetdicom replaces the instance's ``abort`` by a variant
+    that only queues the A-ABORT; called from another thread at that moment
+    (Ctrl-C or SIGTERM just as a response is logged), the process would end
+    before the PDU is sent.  The class's ``abort`` is always the blocking one.
+    """
+    type(assoc).abort(assoc)
