@@ -232,11 +232,15 @@ def _wait_for_sub_associations(scp: _StorageSCP | None, config: Config) -> None:
     limit = float(timeout) if timeout is not None else SUB_ASSOCIATION_WAIT
     # stop() aborts whatever is still open and reports it (DECISIONS rule 6)
     scp.wait_until_idle(limit)
+    # the C-MOVE ended: so did its studies (-xcs/-rns, issue 15)
+    scp.end_of_move()
 
 
 class _StorageSCP(Protocol):
     def start(self) -> None: ...
 
     def wait_until_idle(self, timeout: float | None) -> bool: ...
+
+    def end_of_move(self) -> None: ...
 
     def stop(self) -> None: ...

@@ -1,0 +1,95 @@
+"""storescp's naming, placeholders and option rules in movescu (issue 15), pure."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import datetime
+
+import pytest
+
+from movescu.cli import parse_command_line
+from movescu.config import Config, FilingOptions, StudySorting
+from movescu.errors import UsageError
+from movescu.output import naming
+
+NOW = datetime(2026, 12, 4, 9, 5, 7, 123456)
+CT = "1.2.840.10008.5.1.4.1.1.2"
+_BASE = ["+P", "11112", "-k", "0008,0052=STUDY", "127.0.0.1", "104"]
+
+
+def parse_ok(args: list[str]) -> Config:
+    config = parse_command_line([*args, *_BASE], {})
+    assert isinstance(config, Config)
+    return config
+
+
+def parse_error(args: list[str]) -> str:
+    with pytest.raises(UsageError) as caught:
+        parse_command_line([*args, *_BASE], {})
+    return str(caught.value)
+
+
+def test_study_directory_names() -> None:
+    sd = naming.study_directory_name
+    assert sd(StudySorting.TIMESTAMP, "p", "1.2", "", NOW) == "p_20261204_090507123"
+    assert sd(StudySorting.TIMESTAMP, "", "1.2", "", NOW) == "20261204_090507123"
+    assert sd(StudySorting.STUDY_UID, "p", "1.2", "", NOW) == "p_1.2"
+    assert sd(StudySorting.STUDY_UID, "", "1.2", "", NOW) == "1.2"
+    assert sd(StudySorting.PATIENT_NAME, "", "1", "Doe^Jöhn", NOW) == "Doe_John_20261204_090507123"
+    assert sd(StudySorting.PATIENT_NAME, "", "1", "", NOW) == "ANONYMOUS_20261204_090507123"
+    # hostile values stay one component without shell syntax
+    assert sd(StudySorting.PATIENT_NAME, "", "1", "a/$(x);`", NOW) == "a___x____20261204_090507123"
+    assert sd(StudySorting.STUDY_UID, "", "../..", "", NOW) == ".._.."
+
+
+def test_file_names() -> None:
+    assert naming.unique_file_name(CT, "2.25.1", ".dcm") == "CT.X.2.25.1.dcm"
+    assert naming.time_file_name(CT, NOW, None) == "20261204090507123.CT"
+    assert naming.time_file_name(CT, NOW, 3, ".dcm") == "20261204090507123_0003.CT.dcm"
+    assert naming.renamed_file_name("CT.1.2.3", 7, False) == "CT000007"
+    assert naming.renamed_file_name("20261204090507123.MR", 1, True) == "MR000001"
+    assert naming.renamed_file_name("20261204090507123_0001.MR.dcm", 2, True) == "MR000002"
+
+
+def test_placeholders_are_quoted_once() -> None:
+    values = {"#p": "/out/s 1", "#f": "CT.1.2", "#a": "A$(touch x);", "#c": "#f", "#r": "h"}
+    command = naming.expand_command("echo #p/#f #a #c #r #x", values)
+    assert command == "echo '/out/s 1'/CT.1.2 'A$(touch x);' '#f' h #x"
+    out = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, check=True)
+    assert out.stdout == "/out/s 1/CT.1.2 A$(touch x); #f h\n"  # " #x": a shell comment
+    # placeholders without a value (#f in -xcs, #p/#f with --ignore) stay as typed
+    assert naming.expand_command("x #f #a", {"#a": "A"}) == "x #f A"
+
+
+def test_options_default_off_and_evaluate() -> None:
+    assert parse_ok([]).filing == FilingOptions()
+    filing = parse_ok(
+        ["-ss", "a", "-su", "b", "+uf", "-uf", "-fe", ".dcm", "-xcr", "c", "-xcs", "d"]
+        + ["-rns", "-tos", "5", "-xs"]
+    ).filing
+    assert filing == FilingOptions(
+        StudySorting.STUDY_UID, "b", False, False, ".dcm", "c", "d", True, 5, True
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["+B", "-sp"], "--sort-on-patientname not allowed with --bit-preserving"),
+        (["-ss", "x", "+B"], "--sort-conc-studies not allowed with --bit-preserving"),
+        (["+uf", "-tn"], "--timenames not allowed with --unique-filenames"),
+        (
+            ["-xcs", "x"],
+            "--exec-on-eostudy only allowed with --sort-conc-studies, "
+            "--sort-on-study-uid or --sort-on-patientname",
+        ),
+        (
+            ["-tos", "1"],
+            "--eostudy-timeout only allowed with --sort-conc-studies, --sort-on-study-uid, "
+            "--sort-on-patientname, --exec-on-eostudy or --rename-on-eostudy",
+        ),
+        (["-su", "", "-tos", "-1"], "Invalid value for option --eostudy-timeout (underflow: -1)"),
+    ],
+)
+def test_storescp_conflicts_and_messages(args: list[str], message: str) -> None:
+    assert parse_error(args) == message
