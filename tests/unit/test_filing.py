@@ -93,3 +93,69 @@ def test_options_default_off_and_evaluate() -> None:
 )
 def test_storescp_conflicts_and_messages(args: list[str], message: str) -> None:
     assert parse_error(args) == message
+
+
+class _Assoc:
+    def __init__(self) -> None:
+        self.alive = True
+
+    def is_alive(self) -> bool:
+        return self.alive
+
+
+def _filing(tmp_path, caplog=None, **kw: object):
+    from movescu.output.events import Peer, StudyFiling
+
+    options = FilingOptions(StudySorting.STUDY_UID, "", **kw)  # type: ignore[arg-type]
+    return StudyFiling(options, tmp_path), Peer("CALLING", "CALLED", "host")
+
+
+def _store(filing, peer, study: str, number: int, assoc: _Assoc) -> None:
+    path = filing.path_for(CT, f"1.{number}", study, "", assoc, peer)
+    path.write_bytes(b"x")
+    filing.stored(path, study, assoc, peer)
+
+
+def test_parallel_associations_do_not_end_each_others_studies(tmp_path) -> None:
+    log = tmp_path / "log"
+    filing, peer = _filing(tmp_path, exec_on_eostudy=f"echo #p >> {log}", exec_sync=True)
+    one, two = _Assoc(), _Assoc()
+    _store(filing, peer, "1.1", 1, one)
+    _store(filing, peer, "2.2", 2, two)  # study 1.1 is still delivered by `one`
+    _store(filing, peer, "1.1", 3, one)
+    assert not log.exists()
+    one.alive = False
+    _store(filing, peer, "2.2", 4, two)  # now 1.1 has ended (as in storescp)
+    assert log.read_text() == f"{tmp_path / '1.1'}\n"
+    two.alive = False
+    filing.end_of_move()
+    assert log.read_text().splitlines() == [str(tmp_path / "1.1"), str(tmp_path / "2.2")]
+
+
+def test_timeout_ends_and_renames_a_study(tmp_path) -> None:
+    import time
+
+    filing, peer = _filing(tmp_path, rename_on_eostudy=True, eostudy_timeout=1)
+    assoc = _Assoc()
+    assoc.alive = False
+    _store(filing, peer, "1.1", 2, assoc)
+    _store(filing, peer, "1.1", 1, assoc)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not (tmp_path / "1.1" / "CT000002").exists():
+        time.sleep(0.01)
+    filing.close()
+    # numbered in reception order
+    assert (tmp_path / "1.1" / "CT000001").exists() and (tmp_path / "1.1" / "CT000002").exists()
+
+
+def test_failed_rename_is_logged_and_replaces_nothing(tmp_path, caplog) -> None:
+    filing, peer = _filing(tmp_path, rename_on_eostudy=True)
+    assoc = _Assoc()
+    (tmp_path / "1.1").mkdir()
+    (tmp_path / "1.1" / "CT000001").write_bytes(b"old")  # e.g. a previous run's -rns
+    _store(filing, peer, "1.1", 5, assoc)
+    assoc.alive = False
+    filing.end_of_move()
+    path, new = tmp_path / "1.1" / "CT.1.5", tmp_path / "1.1" / "CT000001"
+    assert f"cannot rename file '{path}' to '{new}'" in caplog.text
+    assert path.read_bytes() == b"x" and new.read_bytes() == b"old"

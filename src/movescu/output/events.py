@@ -241,7 +241,9 @@ class StudyFiling:
                     name, counter, self.options.time_names
                 )
                 try:
-                    os.rename(old, new)
+                    # link + unlink: unlike storescp's rename(), never replaces a file
+                    os.link(old, new)
+                    os.unlink(old)
                 except OSError:
                     logger.warning("cannot rename file '%s' to '%s'", old, new)
         if self.options.exec_on_eostudy is not None:
