@@ -159,3 +159,18 @@ def test_failed_rename_is_logged_and_replaces_nothing(tmp_path, caplog) -> None:
     path, new = tmp_path / "1.1" / "CT.1.5", tmp_path / "1.1" / "CT000001"
     assert f"cannot rename file '{path}' to '{new}'" in caplog.text
     assert path.read_bytes() == b"x" and new.read_bytes() == b"old"
+
+
+def test_time_names_never_repeat_within_a_millisecond(tmp_path) -> None:
+    from movescu.output.events import Peer, StudyFiling
+
+    filing = StudyFiling(FilingOptions(time_names=True), tmp_path, clock=lambda: NOW)
+    peer, assoc = Peer("A", "C", "h"), _Assoc()
+    mr = "1.2.840.10008.5.1.4.1.1.4"
+    names = [filing.path_for(c, "1", None, "", assoc, peer).name for c in (CT, CT, mr, CT)]
+    assert names == [
+        "20261204090507123.CT",
+        "20261204090507123_0000.CT",  # storescp's serial for the same name in a row
+        "20261204090507123.MR",
+        "20261204090507123_0001.CT",  # storescp would write "...123.CT" again
+    ]

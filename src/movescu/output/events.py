@@ -92,6 +92,8 @@ class StudyFiling:
         self._studies: dict[str, _Study] = {}
         self._last_time_name = ""
         self._time_serial: int | None = None
+        self._time_stamp = ""
+        self._time_issued: set[str] = set()
         self._timer: threading.Timer | None = None
         self._closed = False
 
@@ -164,11 +166,19 @@ class StudyFiling:
                 serial = 0 if serial is None else serial + 1
             else:
                 serial = None
+            name = naming.time_file_name(sop_class_uid, now, serial, options.extension)
+            # ours: never the same name twice in one millisecond (CT, MR, CT would
+            # give storescp two "<stamp>.CT" files, the second replacing the first)
+            stamp = name.split(".", 1)[0][:17]
+            if stamp != self._time_stamp:
+                self._time_stamp, self._time_issued = stamp, set()
+            while name in self._time_issued:
+                serial = 0 if serial is None else serial + 1
+                name = naming.time_file_name(sop_class_uid, now, serial, options.extension)
+            self._time_issued.add(name)
             self._time_serial = serial
-            self._last_time_name = naming.time_file_name(
-                sop_class_uid, now, serial, options.extension
-            )
-            return self._last_time_name
+            self._last_time_name = name
+            return name
         return naming.object_file_name(sop_class_uid, sop_instance_uid) + options.extension
 
     # ------------------------------------------------------------------ events
