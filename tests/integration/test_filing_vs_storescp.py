@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from tests.support.datasets import Collection, write_collection
-from tests.support.differential import free_port
+from tests.support.differential import free_port, split_file
 from tests.support.tools import dcmtk_tool
 
 _STAMP = re.compile(r"\d{8}_\d{9}")
@@ -174,3 +174,14 @@ def test_failing_command_is_logged_and_keeps_the_file(
     out = ours(["-xs", "-xcr", "exit 3"], studies.paths[:1], tmp_path)
     assert [p.name for p in out.iterdir()] == [f"CT.{studies.instances[0].sop_instance_uid}"]
     assert "command 'exit 3' failed with exit status 3" in caplog.text
+
+
+def test_bit_preserving_with_extension_as_storescp(studies: Collection, tmp_path: Path) -> None:
+    files = studies.paths[:1]
+    theirs = storescp(["+B", "-fe", ".dcm"], files, tmp_path)
+    mine = ours(["+B", "-fe", ".dcm"], files, tmp_path)
+    assert _layout(mine) == _layout(theirs) == [f"CT.{studies.instances[0].sop_instance_uid}.dcm"]
+    # the data sets are byte for byte the same (the meta headers name each program)
+    ours_meta, ours_data = split_file(next(mine.iterdir()).read_bytes())
+    theirs_meta, theirs_data = split_file(next(theirs.iterdir()).read_bytes())
+    assert ours_data == theirs_data and ours_meta[0x00020010] == theirs_meta[0x00020010]
