@@ -3,7 +3,8 @@
 Owns our own pynetdicom AE for incoming associations: binding the port at
 start-up, negotiation (DCMTK's newest storage SOP classes + Verification, each
 with the ``+x…`` preference list), C-ECHO, C-STORE (via
-:func:`movescu.output.store.store_object`), DCMTK's log lines and ``RECV:``
+:func:`movescu.output.store.store_object`, with storescp's sorting and events
+of :mod:`movescu.output.events` when asked for), DCMTK's log lines and ``RECV:``
 progress dots, thread-safe receive statistics, and a stop that never hangs
 (A-ABORT written on the socket ourselves).  Received data sets go to its
 :class:`movescu.output.receive.Receiver` (the spool files), pynetdicom's
