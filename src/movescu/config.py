@@ -335,6 +335,51 @@ class ExtraOptions:
     report: Path | None = None
 
 
+class StudySorting(Enum):
+    """storescp's ``-ss``/``-su``/``-sp`` sub-group (ours in movescu): subdirectory per study."""
+
+    NONE = "none"
+    #: ``-ss``: ``[prefix_]YYYYMMDD_HHMMSSPPP`` per study received
+    TIMESTAMP = "timestamp"
+    #: ``-su``: ``[prefix_]StudyInstanceUID``
+    STUDY_UID = "study-uid"
+    #: ``-sp``: ``PatientName_YYYYMMDD_HHMMSSPPP``
+    PATIENT_NAME = "patient-name"
+
+
+@dataclass(frozen=True)
+class FilingOptions:
+    """storescp 3.6.7's sorting, file-name and event options, as movescu additions.
+
+    All default to off: without them the output layout is DCMTK movescu's.
+    """
+
+    sorting: StudySorting = StudySorting.NONE
+    #: ``-ss``/``-su`` prefix ("" = none)
+    sort_prefix: str = ""
+    #: ``+uf``: ``<prefix>.X.<new UID>``
+    unique_names: bool = False
+    #: ``-tn``: ``YYYYMMDDHHMMSSPPP[_NNNN].<prefix>``
+    time_names: bool = False
+    #: ``-fe``: appended to every file name
+    extension: str = ""
+    #: ``-xcr``: command after each stored object
+    exec_on_reception: str | None = None
+    #: ``-xcs``: command at the end of each study
+    exec_on_eostudy: str | None = None
+    #: ``-rns``: rename a completed study's files to ``<2 chars><6 digits>``
+    rename_on_eostudy: bool = False
+    #: ``-tos``: seconds without a received object that end a study
+    eostudy_timeout: int | None = None
+    #: ``-xs``: wait for each command
+    exec_sync: bool = False
+
+    @property
+    def tracks_studies(self) -> bool:
+        """True when a study's end must be detected (sorting or its events)."""
+        return self.sorting is not StudySorting.NONE
+
+
 # --------------------------------------------------------------------------- the run
 
 
@@ -349,5 +394,6 @@ class Config:
     output: OutputOptions = field(default_factory=OutputOptions)
     extras: ExtraOptions = field(default_factory=ExtraOptions)
     tls: TLSOptions = field(default_factory=TLSOptions)
+    filing: FilingOptions = field(default_factory=FilingOptions)
     #: argv[0] as typed (DCMTK prints it in ``--arguments`` and uses it as ``appname``)
     program: str = "movescu"

@@ -4,7 +4,8 @@ Owns the order of a retrieve (DCMTK movescu's ``main`` after option parsing):
 load the identifiers (a bad query file fails here, before any network
 traffic), start the co-hosted Storage SCP when ``+P`` is given, request the
 association, send one C-MOVE per identifier ``--repeat`` times each, wait for
-open sub-associations after every final response, release or abort, and turn
+open sub-associations after every final response (then the Storage SCP ends
+the studies they brought: storescp's ``-xcs``/``-rns``), release or abort, and turn
 the final statuses into DCMTK's exit codes (DECISIONS rule 3).  It does not
 parse options, configure logging or call ``sys.exit``: failures that end the
 program are raised as :mod:`movescu.errors` exceptions for ``main`` to report.
@@ -232,11 +233,15 @@ def _wait_for_sub_associations(scp: _StorageSCP | None, config: Config) -> None:
     limit = float(timeout) if timeout is not None else SUB_ASSOCIATION_WAIT
     # stop() aborts whatever is still open and reports it (DECISIONS rule 6)
     scp.wait_until_idle(limit)
+    # the C-MOVE ended: so did its studies (-xcs/-rns, issue 15)
+    scp.end_of_move()
 
 
 class _StorageSCP(Protocol):
     def start(self) -> None: ...
 
     def wait_until_idle(self, timeout: float | None) -> bool: ...
+
+    def end_of_move(self) -> None: ...
 
     def stop(self) -> None: ...

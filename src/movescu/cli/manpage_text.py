@@ -312,6 +312,28 @@ when it is a terminal and movescu is not quiet.
 `I: Summary: 20 objects completed, 0 failed, 0 warning; 10.5 MB received in 1.23 s
 (8.5 MB/s)` (counts from the final C-MOVE responses, bytes received with `+P`).
 
+storescp's output organisation and event options (storescp 3.6.7's option
+strings, values, conflicts and messages; see storescp(1)) for the objects received
+with `+P`: `-ss`/`-su`/`-sp` sort each study into a subdirectory of `-od`
+(`[prefix_]YYYYMMDD_HHMMSSPPP`, `[prefix_]StudyInstanceUID`,
+`PatientName_YYYYMMDD_HHMMSSPPP`; not with `+B`); `+uf` (`<prefix>.X.<new UID>`),
+`-tn` (`YYYYMMDDHHMMSSPPP[_NNNN].<prefix>`) and `-fe EXT` change file names;
+`-xcr CMD` runs a command after each stored object and `-xcs CMD` at the end of
+each study (only with a `-s..` option), through `/bin/sh -c`, in the background
+unless `-xs`; `-rns` renames a completed study's files to `<prefix><6 digits>`;
+`-tos T` also ends a study after T seconds without objects.  A study ends when an
+object of another study arrives and no other sub-association still delivers it,
+after `-tos` seconds, and when the C-MOVE that brought it ends (storescp has no
+such end: its last study never ends without `-tos`).  Placeholders: `#p` (output
+directory or study subdirectory), `#f` (file name, `-xcr` only), `#a` (calling AE
+title), `#c` (called AE title), `#r` (the peer's host name, or its address with
+`-dhl`).  Each value is inserted as one shell word (quoted when it holds anything
+but letters, digits and `@%+=:,./-`), so a peer's AE title or UID cannot inject
+shell syntax: write placeholders unquoted (`-xcr "cp #p/#f /archive"`).  A command
+that cannot be started is logged (`cannot execute command '...'`), one that fails
+as a warning with its exit status; a rename that would replace a file is not done
+(`cannot rename file ...`); no received file is ever removed.
+
 Sequence paths in `-k`; concurrent sub-associations; bounded waits (never
 forever); atomic writes (a received object appears under its final name only when
 it is complete); sanitised file names; exit codes 22, 129, 130 and 143, and 69 for C-MOVEs

@@ -32,6 +32,7 @@ from movescu.config import (
     PreferredTransferSyntax,
     ProposedTransferSyntax,
     QueryModel,
+    StudySorting,
     TLSProfile,
     WriteTransferSyntax,
 )
@@ -110,6 +111,20 @@ def _value(short: str, long: str, value_help: str, help: str, values: int = 1) -
 
 def _member(short: str, long: str, help: str, block: str, choice: object) -> Option:
     return Option(long=long, short=short, help=help, kind=Kind.MEMBER, block=block, choice=choice)
+
+
+def _ours(short: str, long: str, help: str, value_help: str = "") -> Option:
+    """One of storescp's options that movescu adds (a flag, or one value)."""
+    kind = Kind.VALUE if value_help else Kind.FLAG
+    return Option(long, short, help, value_help, int(bool(value_help)), kind, ours=True)
+
+
+def _ours_member(
+    short: str, long: str, help: str, block: str, choice: object, value_help: str = ""
+) -> Option:
+    """A member of one of storescp's sub-groups that movescu adds."""
+    values = int(bool(value_help))
+    return Option(long, short, help, value_help, values, Kind.MEMBER, block, choice, ours=True)
 
 
 _PT = PreferredTransferSyntax
@@ -1032,6 +1047,90 @@ GROUPS: tuple[Group, ...] = (
                         kind=Kind.VALUE,
                         ours=True,
                     ),
+                ),
+            ),
+            # storescp 3.6.7's output organisation and event options (issue 15)
+            SubGroup(
+                "sorting into subdirectories (not with --bit-preserving):",
+                (
+                    _ours_member(
+                        "-ss",
+                        "--sort-conc-studies",
+                        "sort studies using prefix p and a timestamp",
+                        "sorting",
+                        StudySorting.TIMESTAMP,
+                        "[p]refix: string",
+                    ),
+                    _ours_member(
+                        "-su",
+                        "--sort-on-study-uid",
+                        "sort studies using prefix p and the Study\nInstance UID",
+                        "sorting",
+                        StudySorting.STUDY_UID,
+                        "[p]refix: string",
+                    ),
+                    _ours_member(
+                        "-sp",
+                        "--sort-on-patientname",
+                        "sort studies using the Patient's Name and\na timestamp",
+                        "sorting",
+                        StudySorting.PATIENT_NAME,
+                    ),
+                ),
+            ),
+            SubGroup(
+                "filename generation:",
+                (
+                    _ours_member(
+                        "-uf",
+                        "--default-filenames",
+                        "generate filename from instance UID (default)",
+                        "unique_names",
+                        False,
+                    ),
+                    _ours_member(
+                        "+uf",
+                        "--unique-filenames",
+                        "generate unique filenames",
+                        "unique_names",
+                        True,
+                    ),
+                    _ours("-tn", "--timenames", "generate filename from creation time"),
+                    _ours(
+                        "-fe",
+                        "--filename-extension",
+                        "append e to all filenames",
+                        "[e]xtension: string",
+                    ),
+                ),
+            ),
+            SubGroup(
+                "event options:",
+                (
+                    _ours(
+                        "-xcr",
+                        "--exec-on-reception",
+                        "execute command c after having received and\nprocessed one C-STORE-RQ message",
+                        "[c]ommand: string",
+                    ),
+                    _ours(
+                        "-xcs",
+                        "--exec-on-eostudy",
+                        "execute command c after having received and\nprocessed all C-STORE-RQ messages that belong\nto one study",
+                        "[c]ommand: string",
+                    ),
+                    _ours(
+                        "-rns",
+                        "--rename-on-eostudy",
+                        "having received and processed all C-STORE-RQ\nmessages that belong to one study, rename\noutput files according to certain pattern",
+                    ),
+                    _ours(
+                        "-tos",
+                        "--eostudy-timeout",
+                        "specifies a timeout of t seconds for\nend-of-study determination",
+                        "[t]imeout: integer",
+                    ),
+                    _ours("-xs", "--exec-sync", "execute command synchronously in foreground"),
                 ),
             ),
         ),

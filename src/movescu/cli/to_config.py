@@ -25,6 +25,7 @@ from movescu.cli.values import read_option_value, read_port_parameter
 from movescu.config import (
     Config,
     ExtraOptions,
+    FilingOptions,
     GroupLength,
     IPFamily,
     LengthEncoding,
@@ -40,6 +41,7 @@ from movescu.config import (
     QueryModel,
     QueryOptions,
     StorageOptions,
+    StudySorting,
     WriteTransferSyntax,
 )
 from movescu.errors import UsageError
@@ -355,6 +357,52 @@ def evaluate_extras(options: Options) -> ExtraOptions:
     )
 
 
+def evaluate_filing(options: Options, bit_preserving: bool) -> FilingOptions:
+    """storescp 3.6.7's sorting, file-name and event options, in storescp's order and wording."""
+    sorting = StudySorting.NONE
+    prefix = ""
+    for occurrence in options.block(*block_members("sorting")):
+        _conflict(occurrence.option.long, "--bit-preserving", bit_preserving)
+        sorting = occurrence.option.choice  # type: ignore[assignment]
+        prefix = occurrence.values[0] if occurrence.values else ""
+    unique = bool(_choice(options, *block_members("unique_names"), default=False))
+    time_names = options.last("--timenames") is not None
+    extension = options.last("--filename-extension")
+    if time_names:
+        _conflict("--timenames", "--unique-filenames", unique)
+    reception = options.last("--exec-on-reception")
+    sorted_ = sorting is not StudySorting.NONE
+    sort_options = "--sort-conc-studies, --sort-on-study-uid or --sort-on-patientname"
+    eostudy = options.last("--exec-on-eostudy")
+    if eostudy is not None:
+        _dependence("--exec-on-eostudy", sort_options, sorted_)
+    rename = options.last("--rename-on-eostudy") is not None
+    if rename:
+        _dependence("--rename-on-eostudy", sort_options, sorted_)
+    timeout = options.last("--eostudy-timeout")
+    seconds: int | None = None
+    if timeout is not None:
+        _dependence(
+            "--eostudy-timeout",
+            "--sort-conc-studies, --sort-on-study-uid, --sort-on-patientname, "
+            "--exec-on-eostudy or --rename-on-eostudy",
+            sorted_ or eostudy is not None or rename,
+        )
+        seconds = _signed(timeout, 0)
+    return FilingOptions(
+        sorting=sorting,
+        sort_prefix=prefix,
+        unique_names=unique,
+        time_names=time_names,
+        extension=extension.values[0] if extension else "",
+        exec_on_reception=reception.values[0] if reception else None,
+        exec_on_eostudy=eostudy.values[0] if eostudy else None,
+        rename_on_eostudy=rename,
+        eostudy_timeout=seconds,
+        exec_sync=options.last("--exec-sync") is not None,
+    )
+
+
 # --------------------------------------------------------------------------- all steps
 
 
@@ -421,5 +469,6 @@ def build_config(
         output=output,
         extras=evaluate_extras(options),
         tls=tls,
+        filing=evaluate_filing(options, output.bit_preserving),
         program=program,
     )

@@ -12,7 +12,7 @@ status it returns.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,8 @@ from movescu.dicom.dimse import (
     STATUS_SUCCESS,
 )
 from movescu.output import encoding
+from movescu.output.dataset import Element
+from movescu.output.events import StudyError
 from movescu.output.naming import object_file_name
 from movescu.output.writer import (
     Chunk,
@@ -80,8 +82,16 @@ class StoreResult:
     nbytes: int = 0
 
 
+#: chooses the output path from the parsed data set (None in ``+B`` mode); raises
+#: :class:`movescu.output.events.StudyError` when the object cannot be placed
+Namer = Callable[[list[Element] | None], Path]
+
+
 def store_object(
-    received: ReceivedDataSet, output: OutputOptions, storage: StorageOptions
+    received: ReceivedDataSet,
+    output: OutputOptions,
+    storage: StorageOptions,
+    namer: Namer | None = None,
 ) -> StoreResult:
     """Store (or discard) one received data set and return the C-STORE status.
 
@@ -93,6 +103,9 @@ def store_object(
         ``-od``, ``+B``, ``+F/-F``, ``+t…``, ``+u/-u``, ``+g…``, ``+e/-e``, ``+p``, ``+cl``.
     storage : StorageOptions
         ``--ignore`` and ``-up``.
+    namer : callable, optional
+        storescp's sorting/naming options (:mod:`movescu.output.events`); default
+        DCMTK movescu's ``<prefix>.<uid>`` in ``-od``.
 
     Returns
     -------
@@ -104,8 +117,8 @@ def store_object(
     name = object_file_name(received.sop_class_uid, received.sop_instance_uid)
     target = output_path(output.directory, name)
     if output.bit_preserving:
-        return _store_bit_preserving(received, output, target)
-    return _store_normal(received, output, storage, target)
+        return _store_bit_preserving(received, output, namer(None) if namer else target)
+    return _store_normal(received, output, storage, target, namer)
 
 
 def receive_failed(
@@ -179,11 +192,21 @@ def _spool_is_output(received: ReceivedDataSet, chunks: Iterable[Chunk]) -> bool
 
 
 def _store_normal(
-    received: ReceivedDataSet, output: OutputOptions, storage: StorageOptions, target: Path
+    received: ReceivedDataSet,
+    output: OutputOptions,
+    storage: StorageOptions,
+    target: Path,
+    namer: Namer | None = None,
 ) -> StoreResult:
     try:
         with received.source() as source:
             dataset = encoding.parse_dataset(source, received.transfer_syntax)
+            if namer is not None:
+                try:
+                    target = namer(dataset)
+                except StudyError:
+                    # storescp's callback: 0xC000, nothing written
+                    return StoreResult(STATUS_CANNOT_UNDERSTAND)
             chunks = encoding.encode_file(dataset, received.transfer_syntax, output)
             adopt = _spool_is_output(received, chunks)
             nbytes = adopt_file(received.path, target) if adopt and received.path else None

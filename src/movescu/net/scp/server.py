@@ -3,7 +3,8 @@
 Owns our own pynetdicom AE for incoming associations: binding the port at
 start-up, negotiation (DCMTK's newest storage SOP classes + Verification, each
 with the ``+x…`` preference list), C-ECHO, C-STORE (via
-:func:`movescu.output.store.store_object`), DCMTK's log lines and ``RECV:``
+:func:`movescu.output.store.store_object`, with storescp's sorting and events
+of :mod:`movescu.output.events` when asked for), DCMTK's log lines and ``RECV:``
 progress dots, thread-safe receive statistics, and a stop that never hangs
 (A-ABORT written on the socket ourselves).  Received data sets go to its
 :class:`movescu.output.receive.Receiver` (the spool files), pynetdicom's
@@ -14,6 +15,7 @@ association (retrieve does).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -23,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from movescu.config import Config, IPFamily
+from movescu.config import Config, FilingOptions, IPFamily
 from movescu.dicom import conditions, messages
 from movescu.dicom.dimse import STATUS_OUT_OF_RESOURCES, STATUS_SUCCESS
 from movescu.dicom.pdata import max_send_pdv
@@ -36,6 +38,7 @@ from movescu.net.scp.monitor import PduMonitor
 from movescu.net.scp.stats import ReceivedObject, ReceiveStats
 from movescu.net.seams import hooks, settings
 from movescu.net.tls import setup as tls
+from movescu.output.events import Peer, Placement, StudyFiling
 from movescu.output.receive import Receiver, SpoolFile
 from movescu.output.store import (
     ReceivedDataSet,
@@ -98,6 +101,12 @@ class StorageSCP:
         self._lock = threading.Lock()
         #: the spool files of the data sets received (output/ owns them)
         self.receiver = Receiver(config.output)
+        #: storescp's sorting/naming/event options (issue 15), None when unused
+        self.filing = (
+            StudyFiling(config.filing, config.output.directory)
+            if config.filing != FilingOptions()
+            else None
+        )
         self._undo_settings: Callable[[], None] | None = None
         self.port: int = config.storage.port or 0
 
@@ -250,6 +259,8 @@ class StorageSCP:
         for assoc in list(server.active_associations if server else []):
             assoc.join(timeout=2)
         self.receiver.discard_all()
+        if self.filing is not None:
+            self.filing.close()
         self._restore_settings()
 
     def _restore_settings(self) -> None:
@@ -361,10 +372,13 @@ class StorageSCP:
             request, context.transfer_syntax, event, None if spool_error else path
         )
         try:
+            placement = self._placement(event, received)
             if spool_error is not None:
                 result = receive_failed(received, self.config.output, self.config.storage)
             else:
-                result = store_object(received, self.config.output, self.config.storage)
+                result = store_object(received, self.config.output, self.config.storage, placement)
+            if placement is not None:  # storescp's -xcr/-xcs/-rns (issue 15)
+                placement.stored(result.path, self.config.storage.ignore)
         except Exception as exc:  # never let a bug become pynetdicom's 0xC211 + traceback
             logger.error("Store SCP Failed: %s", exc)
             result = StoreResult(STATUS_OUT_OF_RESOURCES)
@@ -380,6 +394,35 @@ class StorageSCP:
             size,
         )
         return result.status
+
+    def _placement(self, event: Event, received: ReceivedDataSet) -> Placement | None:
+        if self.filing is None:
+            return None
+        assoc = event.assoc
+        primitive = assoc.requestor.primitive
+        host = str(assoc.requestor.address)
+        peer = Peer(
+            str(getattr(primitive, "calling_ae_title", "") or "").strip(),
+            str(getattr(primitive, "called_ae_title", "") or "").strip(),
+            _host_name(host) if self.config.network.host_lookup else host,
+        )
+        return Placement(
+            self.filing, received.sop_class_uid, received.sop_instance_uid, assoc, peer
+        )
+
+    def end_of_move(self) -> None:
+        """A C-MOVE ended: its studies end (storescp's ``-xcs``/``-rns``, issue 15)."""
+        if self.filing is not None:
+            self.filing.end_of_move()
+
+
+@functools.lru_cache(maxsize=64)
+def _host_name(address: str) -> str:
+    """``#r``: the peer's host name as storescp shows it (the address if unknown)."""
+    try:
+        return socket.gethostbyaddr(address)[0]
+    except OSError:
+        return address
 
 
 def _wake_serve_forever(server: Any) -> None:
