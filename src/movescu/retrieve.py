@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from movescu.config import Config
 from movescu.dicom import messages
@@ -120,7 +120,8 @@ def _execute(config: Config, load: Callable[[], Sequence[IdentifierLike]]) -> Ex
         tls.write_random_seed(config.tls)
     except BaseException as error:
         default = ExitCode.INTERRUPTED if isinstance(error, KeyboardInterrupt) else 1
-        report.exit_code = int(getattr(error, "exit_code", default))
+        # the report says why, with the C-MOVE in progress (issue 14)
+        report.end_with(error, int(getattr(error, "exit_code", default)))
         raise
     else:
         report.exit_code = int(code)
@@ -145,7 +146,7 @@ def _perform(
     """Associate, send the C-MOVEs, end the association; the SCP is already running."""
     from movescu.net.scu.association import MoveAssociation
     from movescu.net.scu.outcome import Ending
-    from movescu.report import MoveRecord
+    from movescu.report import FAILED, FINAL, MoveRecord
 
     session = MoveAssociation(config)
     try:
@@ -158,23 +159,23 @@ def _perform(
             for _ in range(max(config.network.repeat, 1)):
                 msg_id += 1
                 source = str(identifier.source or "")
+                # the report lists this move even if the run ends while it is read
+                record = report.current = MoveRecord(msg_id, source, None, None, 0)
+                if config.extras.report is not None:
+                    record.identifier = _as_json(identifier.dataset)
                 outcome = session.move(
                     identifier.dataset, identifier.transfer_syntax_name, msg_id, source
                 )
+                report.current = None
+                record.status = outcome.status
+                if outcome.status is not None:
+                    record.status_text = messages.move_status_short(outcome.status)
+                record.pending_responses = outcome.pending_responses
+                record.counters = outcome.counters
+                record.error = outcome.condition
+                record.outcome = FINAL if outcome.status is not None else FAILED
+                report.moves.append(record)
                 _wait_for_sub_associations(scp, config)
-                report.moves.append(
-                    MoveRecord(
-                        msg_id,
-                        source,
-                        outcome.status,
-                        None
-                        if outcome.status is None
-                        else messages.move_status_short(outcome.status),
-                        outcome.pending_responses,
-                        outcome.counters,
-                        outcome.condition,
-                    )
-                )
                 if outcome.status is None:
                     ending = outcome.ending
                     _report_dimse_failure(outcome.condition or "", outcome.ending)
@@ -187,6 +188,14 @@ def _perform(
         return code
     finally:
         session.shutdown()
+
+
+def _as_json(dataset: Dataset) -> dict[str, Any] | None:
+    """The identifier in the DICOM JSON model, for the report; None if it has no such form."""
+    try:
+        return dataset.to_json_dict()
+    except Exception:  # noqa: BLE001 - a value JSON cannot hold is only not reported
+        return None
 
 
 def _combine(code: ExitCode, status: int) -> ExitCode:

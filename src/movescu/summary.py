@@ -88,6 +88,9 @@ class RunTracker:
         self._move_started: dict[int, float] = {}
         self.move_seconds: dict[int, float] = {}
         self.failed_uids: dict[int, list[str]] = {}
+        #: per Message ID: counters of the last response and number of pending ones
+        self.last_counters: dict[int, tuple[int | None, ...]] = {}
+        self.pending_responses: dict[int, int] = {}
         out = sys.stderr if stream is None else stream
         self.display: ProgressDisplay | None = None
         if should_display(config, out):
@@ -129,8 +132,10 @@ class RunTracker:
         with self._lock:
             if any(value is not None for value in values):
                 self._counted = True
+            self.last_counters[msg_id] = values
             if status == PENDING:
                 self._current = values
+                self.pending_responses[msg_id] = self.pending_responses.get(msg_id, 0) + 1
                 return
             for index, value in enumerate(values[1:]):
                 self._finals[index] += value or 0
@@ -187,11 +192,18 @@ class RunTracker:
             elapsed = self.move_seconds.get(move.message_id)
             move.seconds = None if elapsed is None else round(elapsed, 3)
             move.failed_sop_instance_uids = self.failed_uids.get(move.message_id, [])
+            if not move.counters:  # no final response: the last pending one's
+                move.counters = self.last_counters.get(move.message_id, ())
+            if move.status is None and not move.pending_responses:
+                move.pending_responses = self.pending_responses.get(move.message_id, 0)
         if self.stats is not None:
             report.received_objects = list(self.stats.objects)
             report.received_bytes = self.stats.bytes
             report.received_counts = (self.stats.received, self.stats.stored, self.stats.failed)
-        if report.moves:
+        from movescu.report import INTERRUPTED
+
+        # a run interrupted during its first C-MOVE has nothing to sum up
+        if any(move.outcome != INTERRUPTED for move in report.moves):
             nbytes = self.stats.bytes if self.stats is not None else None
             logger.info(format_summary(report.totals(), nbytes, seconds))
 

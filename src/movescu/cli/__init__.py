@@ -21,7 +21,7 @@ from movescu.cli.helpformat import format_error, format_usage, format_version, h
 from movescu.cli.parser import merge_sources, read_lower_sources, scan_arguments
 from movescu.cli.to_config import build_config
 from movescu.config import Config
-from movescu.errors import OutputDirectoryError
+from movescu.errors import OutputDirectoryError, ReportFileError
 from movescu.exit_codes import ExitCode
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "TextOutput",
     "check_output_directory",
+    "check_report_file",
     "format_error",
     "parse_command_line",
 ]
@@ -122,3 +123,23 @@ def check_output_directory(config: Config) -> None:
         raise OutputDirectoryError(
             "specified output directory is not writeable", ExitCode.CANNOT_WRITE_OUTPUT_FILE
         )
+
+
+def check_report_file(config: Config) -> None:
+    """``--report FILE`` must be writable: checked after ``-od``, before any network activity.
+
+    Raises
+    ------
+    ReportFileError
+        ``cannot write report file: <path>: <reason>`` (rc 40, DCMTK's
+        ``EXITCODE_CANNOT_WRITE_OUTPUT_FILE``): the directory is missing or not
+        writable, or the path is a directory.
+    """
+    path = config.extras.report
+    if path is None:
+        return
+    from movescu.report import unwritable_reason
+
+    reason = unwritable_reason(path)
+    if reason is not None:
+        raise ReportFileError(f"cannot write report file: {path}: {reason}")

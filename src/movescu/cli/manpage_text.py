@@ -78,7 +78,7 @@ OPTION_DETAILS: dict[str, str] = {
     "--compression-level": "Only with `-xd`, `+td` or `+t=` (default).",
     "--config": "See CONFIGURATION FILE.  Also `MOVESCU_CONFIG=f`.",
     "--progress": "One line at the bottom of the terminal, redrawn ten times a second: sub-operations done out of the total (with a bar) and completed/failed/warning, as the Move SCP's pending responses report them, and the bytes received here (`+P`) with the rate.  Log lines (and `-v`'s `RECV:` dots) are written above it; it is cleared at the end.  Shown by default only when standard error is a terminal; `--progress` also shows it on redirected output, `-q` never.",
-    "--report": "Written at the end of every retrieve, also a failed one (not for errors found before it starts: command line, `-od`), atomically: temporary name, then rename.  It holds the request, one entry per C-MOVE (query file, final status, counters, duration, Failed SOP Instance UID List), the totals, every received object (file, SOP Class/Instance UID, transfer syntax, status), the timings and the exit code.  A report that cannot be written is an `E:` line; the exit code does not change.  Layout: `docs/ci.md`.",
+    "--report": "Checked before the network starts: a file that cannot be written (directory missing or not writeable, a directory) ends the run with exit code 40.  Written at the end of every retrieve, also a failed or interrupted one (not for errors found before it starts: command line, `-od`), atomically: temporary name, then rename.  It holds the request, one entry per C-MOVE (query file, identifier sent, outcome, final status, counters, duration, Failed SOP Instance UID List; also the C-MOVE in progress when the run was interrupted), the totals, every received object (file, SOP Class/Instance UID, transfer syntax, status), the timings, the exit code and why the run failed (the text of the `F:` lines).  A report that can no longer be written at the end is an `E:` line; the exit code does not change.  Fields: `docs/report.md`; JSON Schema: `docs/report.schema.json`.",
 }
 
 NOTES = """
@@ -278,7 +278,7 @@ EXIT_CODES: dict[str, str] = {
     "INSUFFICIENT_PRIVILEGES": "`+P` below 1024 without root privileges.",
     "SETUID_FAILED": "Not used by movescu (part of DCMTK's table).",
     "INVALID_INPUT_FILE": "Ours: a query file is not a readable DICOM data set; detected before the association is requested.",
-    "CANNOT_WRITE_OUTPUT_FILE": "The `-od` directory is not writeable.",
+    "CANNOT_WRITE_OUTPUT_FILE": "The `-od` directory is not writeable, or the `--report` file cannot be written (directory missing or not writeable, or the path is a directory): `F: cannot write report file: <path>: <reason>`.  Both are checked before the network starts.",
     "INVALID_OUTPUT_DIRECTORY": "The `-od` directory does not exist (or is not a directory).",
     "CANNOT_INITIALIZE_NETWORK": "The `+P` port cannot be bound (already in use).",
     "CANNOT_NEGOTIATE_ASSOCIATION": "The association was rejected by the SCP or could not be requested (unknown host, connection refused or timed out, peer aborted).",
@@ -304,7 +304,7 @@ ENVIRONMENT).
 when it is a terminal and movescu is not quiet.
 
 `--report FILE`: a machine-readable JSON report of the run for scripts and CI
-(see `docs/ci.md`).  With `-v` the last line is a summary of the sub-operations:
+(see `docs/report.md`).  With `-v` the last line is a summary of the sub-operations:
 `I: Summary: 20 objects completed, 0 failed, 0 warning; 10.5 MB received in 1.23 s
 (8.5 MB/s)` (counts from the final C-MOVE responses, bytes received with `+P`).
 
