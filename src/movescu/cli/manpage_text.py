@@ -229,14 +229,17 @@ the key alone), an option with two values as a list `[8, 4]`, and `--key` as a
 list of `-k` arguments: `key = ["0008,0052=STUDY", "PatientID=PAT001"]` (quote
 each element when a value contains a comma).  Parameters (peer, port, query
 files) cannot be set there.  An unknown key or an unreadable file is a
-command-line error (exit code 1).
+command-line error (exit code 1); so is a bad value, whose message ends with the
+file and line it came from (`, from config file 'site.conf' line 3`).
 
 Precedence: command line, then environment, then config file, then DCMTK's
 default.  It is decided per option and per group of exclusive options: a source
 that sets any option of a group (e.g. `+xe`) replaces what a lower source chose
 in that group (e.g. `accept-all = true`).  `-q`, `-v`, `-d`, `-ll` and `-lc`
-count as one group, and `--key` from a higher source replaces all keys of lower
-sources.  Values from the file are checked exactly like command-line values.
+count as one group.  `--key` is merged per attribute: the keys of every source
+are sent, and for an attribute set by several sources the highest source wins
+(`key = ["QueryRetrieveLevel=STUDY"]` in the file plus `-k StudyInstanceUID=...`
+sends both).  Values from the file are checked exactly like command-line values.
 `examples/movescu.conf` is an example; `docs/configuration.md` has the details.
 """
 
@@ -253,7 +256,11 @@ ENVIRONMENT_SETTINGS = """
 Every long option except `--help` and `--version` can be set by a variable named
 `MOVESCU_` plus the option name in upper case with `-` replaced by `_`.  Values
 are written as in the config file; the precedence is command line, environment,
-config file, default.  Other `MOVESCU_*` names are ignored.
+config file, default.  A bad value is a command-line error naming the variable
+(`, from environment variable MOVESCU_PORT`).  Any other `MOVESCU_*` name (a
+typo such as `MOVESCU_STUDDY`) is ignored with a warning: `W: unknown
+environment variable MOVESCU_STUDDY (ignored)`.  `MOVESCU_HOSTS_ALLOW` and
+`MOVESCU_HOSTS_DENY` (after the table) are not settings and get no warning.
 """
 
 ENVIRONMENT_OTHER = """
