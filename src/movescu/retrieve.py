@@ -191,11 +191,25 @@ def _perform(
 
 
 def _as_json(dataset: Dataset) -> dict[str, Any] | None:
-    """The identifier in the DICOM JSON model, for the report; None if it has no such form."""
+    """The identifier in the DICOM JSON model (PS3.18 F.2), for the report.
+
+    A value that does not fit its VR (``-k SliceThickness=x`` is sent as typed)
+    is listed as the text that was sent; None only if the data set cannot be read.
+    """
+    document: dict[str, Any] = {}
     try:
-        return dataset.to_json_dict()
-    except Exception:  # noqa: BLE001 - a value JSON cannot hold is only not reported
+        for tag in dataset.keys():
+            try:
+                document[f"{int(tag):08X}"] = dataset[tag].to_json_dict(None, 1024)
+            except Exception:  # noqa: BLE001 - the JSON model has no form for the value
+                raw = dataset.get_item(tag)
+                value = raw.value
+                text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+                parts = [part.strip(" \0") for part in text.split("\\")]
+                document[f"{int(tag):08X}"] = {"vr": str(raw.VR), "Value": parts}
+    except Exception:  # noqa: BLE001 - the report lists no identifier then
         return None
+    return document
 
 
 def _combine(code: ExitCode, status: int) -> ExitCode:

@@ -347,3 +347,14 @@ def test_every_report_field_is_documented_in_report_md(run_main, objects, tmp_pa
         if path not in documented and not any(path.startswith(g + ".") for g in groups)
     }
     assert undocumented == set()
+
+
+def test_report_lists_an_identifier_value_that_does_not_fit_its_vr_as_sent(run_main, tmp_path):
+    report = tmp_path / "report.json"
+    keys = [*KEYS, "-k", "SliceThickness=x", "-k", "StudyDate=20260101"]
+    with fake_qr(succeed(1)) as fake:
+        code, lines = run_main(["--report", str(report), "127.0.0.1", str(fake.port), *keys])
+    assert code == 0, lines
+    [move] = read(report)["moves"]
+    assert move["identifier"]["00180050"] == {"vr": "DS", "Value": ["x"]}
+    assert move["identifier"]["00080020"] == {"vr": "DA", "Value": ["20260101"]}
