@@ -358,3 +358,17 @@ def test_report_lists_an_identifier_value_that_does_not_fit_its_vr_as_sent(run_m
     [move] = read(report)["moves"]
     assert move["identifier"]["00180050"] == {"vr": "DS", "Value": ["x"]}
     assert move["identifier"]["00080020"] == {"vr": "DA", "Value": ["20260101"]}
+
+
+def test_report_says_why_a_query_file_was_refused(run_main, tmp_path):
+    bad = tmp_path / "bad.dcm"
+    bad.write_bytes(b"garbage\n")
+    report = tmp_path / "report.json"
+    with fake_qr(succeed(1)) as fake:
+        code, lines = run_main(["--report", str(report), "127.0.0.1", str(fake.port), str(bad)])
+        assert fake.associations == []
+    assert code == 22, lines
+    document = read(report)
+    assert document["error"] == f"bad DICOM file: {bad}: I/O suspension or premature end of stream"
+    assert lines[-1] == "E: " + document["error"]
+    assert (document["exit_name"], document["moves"]) == ("INVALID_INPUT_FILE", [])
