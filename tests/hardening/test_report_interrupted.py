@@ -1,10 +1,12 @@
 """The ``--report`` of a run ended by Ctrl-C, SIGTERM or SIGHUP during a C-MOVE.
 
-``python -m movescu -v +P --report`` retrieves from a scripted Move SCP that
-stores two objects on sub-associations, sends a pending response after each
-(1 remaining, 2 completed) and then stays silent.  Once movescu has logged the
-second pending response and both files are in ``-od``, the test signals it.  The
-report must then list the C-MOVE that was in progress (its identifier, the
+``python -m movescu -v --progress +P --report`` retrieves from a scripted Move
+SCP that stores two objects on sub-associations, sends a pending response after
+each (1 remaining, 2 completed) and then stays silent.  Once movescu has logged
+the second pending response, its progress display shows ``2/3`` (the display
+and the report read the same :class:`movescu.summary.RunTracker`, whose handler
+runs after the logging one) and both files are in ``-od``, the test signals it.
+The report must then list the C-MOVE that was in progress (its identifier, the
 counters of its last pending response, outcome ``interrupted``), the files
 received so far, why the run ended, and be valid against the published schema.
 """
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from movescu.progress import CLEAR
 from tests.hardening.support import all_files
 from tests.support.datasets import write_collection
 from tests.support.fake_qr import MoveContext, fake_qr
@@ -74,16 +77,22 @@ def test_report_of_an_interrupted_run_lists_the_move_in_progress(
         ctx.wait(BOUND)  # the third object never comes
 
     second_pending = threading.Event()
-    lines: list[str] = []
+    received: list[str] = []
 
-    def read_stderr(stream: object) -> None:
-        for line in stream:  # type: ignore[attr-defined]
-            lines.append(line.rstrip("\n"))
-            if line.startswith("I: Received Move Response 2 (Pending)"):
+    def read_stderr(fd: int) -> None:
+        while chunk := os.read(fd, 65536):
+            received.append(chunk.decode("utf-8", "replace"))
+            text = "".join(received)
+            if "I: Received Move Response 2 (Pending)" in text and f"{CLEAR}movescu: 2/3 " in text:
                 second_pending.set()
 
+    def log_lines() -> list[str]:
+        """stderr without the progress display (redrawn after ``\\r\\x1b[K``)."""
+        raw = "".join(received).split("\n")
+        return [line.rsplit(CLEAR, 1)[-1] for line in raw if line.rsplit(CLEAR, 1)[-1]]
+
     with fake_qr(script, destinations={"MOVESCU": port}) as fake:
-        argv = [sys.executable, "-m", "movescu", "-v", "-S", "-aet", "MOVESCU"]
+        argv = [sys.executable, "-m", "movescu", "-v", "--progress", "-S", "-aet", "MOVESCU"]
         argv += ["+P", str(port), "-od", str(out), "--report", str(report)]
         argv += ["127.0.0.1", str(fake.port), "-k", "QueryRetrieveLevel=STUDY"]
         argv += ["-k", f"StudyInstanceUID={objects.instances[0].study_uid}"]
@@ -93,13 +102,13 @@ def test_report_of_an_interrupted_run_lists_the_move_in_progress(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            text=True,
             preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL),
         )
-        reader = threading.Thread(target=read_stderr, args=(proc.stderr,), daemon=True)
+        assert proc.stderr is not None
+        reader = threading.Thread(target=read_stderr, args=(proc.stderr.fileno(),), daemon=True)
         reader.start()
         try:
-            assert second_pending.wait(BOUND), lines
+            assert second_pending.wait(BOUND), received
             assert _wait_for(lambda: len(complete_files(out)) == 2, BOUND), all_files(out)
             proc.send_signal(signum)
             assert proc.wait(BOUND) == code
@@ -109,6 +118,7 @@ def test_report_of_an_interrupted_run_lists_the_move_in_progress(
                 proc.wait()
         reader.join(BOUND)
 
+    lines = log_lines()
     assert lines[-1] == f"F: {reason}", lines
     document = read_report(report)  # valid against docs/report.schema.json
     assert (document["exit_code"], document["exit_name"]) == (code, name)
