@@ -8,8 +8,10 @@ final responses) and the Storage SCP's receive statistics, feeds the
 :class:`movescu.progress.ProgressDisplay` when one is shown, and at the end
 logs our summary line (``I: Summary: ...``, DECISIONS rule 7; DCMTK has no such
 line, so the differential tests drop exactly this one) and completes the
-:class:`movescu.report.RunReport`.  It decides nothing about the run and sends
-nothing.  pydicom/pynetdicom are imported only when an association is watched.
+:class:`movescu.report.RunReport` (durations, Failed SOP Instance UID Lists, and
+for a C-MOVE without a final response the counters of its last pending one).
+It decides nothing about the run and sends nothing.  pydicom/pynetdicom are
+imported only when an association is watched.
 """
 
 from __future__ import annotations
@@ -188,9 +190,12 @@ class RunTracker:
         report.started_at = self.started_at.isoformat(timespec="milliseconds")
         report.finished_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         report.seconds = round(seconds, 3)
+        from movescu.report import FINAL, INTERRUPTED
+
         for move in report.moves:
             elapsed = self.move_seconds.get(move.message_id)
-            move.seconds = None if elapsed is None else round(elapsed, 3)
+            final = move.outcome == FINAL  # a failed move's stray final response: no time
+            move.seconds = round(elapsed, 3) if final and elapsed is not None else None
             move.failed_sop_instance_uids = self.failed_uids.get(move.message_id, [])
             if not move.counters:  # no final response: the last pending one's
                 move.counters = self.last_counters.get(move.message_id, ())
@@ -200,8 +205,6 @@ class RunTracker:
             report.received_objects = list(self.stats.objects)
             report.received_bytes = self.stats.bytes
             report.received_counts = (self.stats.received, self.stats.stored, self.stats.failed)
-        from movescu.report import INTERRUPTED
-
         # a run interrupted during its first C-MOVE has nothing to sum up
         if any(move.outcome != INTERRUPTED for move in report.moves):
             nbytes = self.stats.bytes if self.stats is not None else None
