@@ -10,6 +10,7 @@ Hierarchy::
     │                                 header lines + "error: <message>" on stderr
     ├── InputFileError                rc 22; unreadable/non-DICOM query file ("E:")
     ├── OutputDirectoryError          rc 45 (missing) / 40 (not writeable)
+    ├── ReportFileError               rc 40; the --report file cannot be written
     ├── PrivilegeError                rc 2; +P < 1024 without root
     ├── NetworkInitError              rc 60; cannot bind the +P port
     ├── AssociationError              rc 61; rejected or request failed
@@ -64,6 +65,10 @@ class InputFileError(MovescuError):
 
 class OutputDirectoryError(MovescuError):
     exit_code = ExitCode.INVALID_OUTPUT_DIRECTORY
+
+
+class ReportFileError(MovescuError):
+    exit_code = ExitCode.CANNOT_WRITE_OUTPUT_FILE
 
 
 class PrivilegeError(MovescuError):

@@ -1,7 +1,7 @@
 """``main(argv, environ) -> int``: the single error boundary of movescu.
 
-Owns running the stages in order (command line -> output directory check ->
-retrieve) and mapping every exception to DCMTK's output and exit code:
+Owns running the stages in order (command line -> output directory and report
+file checks -> retrieve) and mapping every exception to DCMTK's output and exit code:
 ``UsageError`` like DCMTK's ``printError`` (silent under ``-q`` when found after
 the logging options), other :class:`~movescu.errors.MovescuError` as ``F:`` log
 lines, Ctrl-C as one line and rc 130 (``F: interrupted``), SIGTERM as one line
@@ -111,7 +111,12 @@ def _log_fatal(message: str, level: int = logging.CRITICAL) -> None:
 
 
 def _run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
-    from movescu.cli import TextOutput, check_output_directory, parse_command_line
+    from movescu.cli import (
+        TextOutput,
+        check_output_directory,
+        check_report_file,
+        parse_command_line,
+    )
 
     result = parse_command_line(argv, environ, program=_program_name(), stderr=sys.stderr)
     if isinstance(result, TextOutput):
@@ -119,6 +124,7 @@ def _run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
         sys.stdout.flush()
         return int(ExitCode.NO_ERROR)
     check_output_directory(result)
+    check_report_file(result)
     from movescu.retrieve import run
 
     return int(run(result))

@@ -1,19 +1,23 @@
 """The ``--report FILE`` JSON report of a run (our addition, DECISIONS rule 7).
 
-Owns the report's shape (documented field by field in ``docs/ci.md``; bump
-:data:`REPORT_VERSION` when a field changes meaning or goes away); the file is
+Owns the report's shape (documented field by field in ``docs/report.md``, as
+a JSON Schema in ``docs/report.schema.json``; bump :data:`REPORT_VERSION` when a
+field changes meaning or goes away) and the check that the report can be written
+(made before any network activity, :func:`unwritable_reason`); the file is
 written by :func:`movescu.output.writer.write_object` (atomically, like every
 file this program creates).  It only runs
 when ``--report`` is given and never changes what the run prints or returns: a
-report that cannot be written is one ``E:`` line.  The data is collected by
-:mod:`movescu.retrieve` and :class:`movescu.summary.RunTracker`.  No
-pydicom/pynetdicom import.
+report that can no longer be written at the end is one ``E:`` line.  The data is
+collected by :mod:`movescu.retrieve` and :class:`movescu.summary.RunTracker`.
+No pydicom/pynetdicom import.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,8 +31,17 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: the layout's version: 2 added request, timings, totals and received objects
-REPORT_VERSION = 2
+#: the layout's version: 2 added request, timings, totals and received objects;
+#: 3 added ``error``, ``moves[].outcome`` and ``moves[].identifier`` and made the
+#: counters of a move without a final response those of its last pending response
+REPORT_VERSION = 3
+
+#: ``moves[].outcome``: a final response was received
+FINAL = "final"
+#: ``moves[].outcome``: the C-MOVE failed at DIMSE level (``error`` says how)
+FAILED = "failed"
+#: ``moves[].outcome``: the run was interrupted (signal, fatal error) during the C-MOVE
+INTERRUPTED = "interrupted"
 
 _COUNTER_NAMES = ("remaining", "completed", "failed", "warning")
 
@@ -42,10 +55,14 @@ class MoveRecord:
     status: int | None
     status_text: str | None
     pending_responses: int
-    #: remaining, completed, failed, warning of the last (final) response
+    #: remaining, completed, failed, warning of the last response (final or pending)
     counters: tuple[int | None, ...] = ()
-    #: DCMTK condition text when the move failed at DIMSE level
+    #: DCMTK condition text when the move failed at DIMSE level, or why it was interrupted
     error: str | None = None
+    #: :data:`FINAL`, :data:`FAILED` or :data:`INTERRUPTED`
+    outcome: str = FINAL
+    #: the identifier sent, in the DICOM JSON model (PS3.18 F.2); None if not encodable
+    identifier: dict[str, Any] | None = None
     #: request sent -> final response (None when there was no final response)
     seconds: float | None = None
     #: (0008,0058) of the final response's identifier
@@ -55,6 +72,8 @@ class MoveRecord:
         entry: dict[str, Any] = {
             "message_id": self.message_id,
             "source": self.source,
+            "identifier": self.identifier,
+            "outcome": self.outcome,
             "status": None if self.status is None else f"0x{self.status:04X}",
             "status_text": self.status_text,
             "pending_responses": self.pending_responses,
@@ -71,7 +90,11 @@ class RunReport:
     """Collected while the run goes; written by :func:`write_report`."""
 
     moves: list[MoveRecord] = field(default_factory=list)
+    #: the C-MOVE whose responses are being read (moved to ``moves`` when it ends)
+    current: MoveRecord | None = None
     exit_code: int = 0
+    #: what ended the run when it did not end through its moves (the ``F:`` lines)
+    error: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
     seconds: float | None = None
@@ -84,13 +107,35 @@ class RunReport:
         """Completed, failed and warning sub-operations summed over the final responses."""
         sums = [0, 0, 0]
         for move in self.moves:
+            if move.outcome != FINAL:
+                continue
             for index, value in enumerate(move.counters[1:4]):
                 sums[index] += value or 0
         return sums[0], sums[1], sums[2]
 
+    def end_with(self, error: BaseException, exit_code: int) -> None:
+        """The run ends with ``error``: record why, and the C-MOVE it interrupted."""
+        self.exit_code = exit_code
+        self.error = describe(error)
+        move, self.current = self.current, None
+        if move is not None:
+            move.outcome = INTERRUPTED
+            move.error = self.error
+            self.moves.append(move)
+
+
+def describe(error: BaseException) -> str:
+    """The text :func:`movescu.main.main` logs for ``error`` (one line per log line)."""
+    message = getattr(error, "message", None)
+    if isinstance(message, str):
+        return message
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    return f"internal error: {type(error).__name__}: {error}"
+
 
 def build_document(config: Config, report: RunReport) -> dict[str, Any]:
-    """The report as a JSON-ready dict (the layout ``docs/ci.md`` documents).
+    """The report as a JSON-ready dict (the layout ``docs/report.md`` documents).
 
     Parameters
     ----------
@@ -104,7 +149,7 @@ def build_document(config: Config, report: RunReport) -> dict[str, Any]:
     dict
         Keys ``report_version``, ``program``, ``version``, ``dcmtk_version``,
         ``request``, ``peer``, ``calling_ae_title``, ``move_destination``,
-        ``exit_code``, ``exit_name``, ``timings``, ``totals``, ``moves``,
+        ``exit_code``, ``exit_name``, ``error``, ``timings``, ``totals``, ``moves``,
         ``received``, ``failed_sop_instance_uids``.
     """
     net = config.network
@@ -129,6 +174,7 @@ def build_document(config: Config, report: RunReport) -> dict[str, Any]:
         "move_destination": net.effective_move_destination,
         "exit_code": report.exit_code,
         "exit_name": exit_name,
+        "error": report.error,
         "timings": {
             "started_at": report.started_at,
             "finished_at": report.finished_at,
@@ -185,6 +231,30 @@ def _received(report: RunReport) -> dict[str, Any] | None:
             obj.sop_instance_uid for obj in report.received_objects if obj.status != 0
         ],
     }
+
+
+def unwritable_reason(path: Path) -> str | None:
+    """Why the report could not be written to ``path``, or None when it can.
+
+    Tries what :func:`write_report` will do: create a file in the directory
+    (removed at once) and replace ``path``, which must not be a directory.
+
+    Parameters
+    ----------
+    path : Path
+        The ``--report`` file.
+
+    Returns
+    -------
+    str or None
+        The system's text for the problem (``No such file or directory``,
+        ``Permission denied``, ``Is a directory``, ...).
+    """
+    if path.is_dir():
+        return os.strerror(errno.EISDIR)
+    from movescu.output.writer import creation_refused
+
+    return creation_refused(path.parent if str(path.parent) else Path("."))
 
 
 def write_report(path: Path, config: Config, report: RunReport) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from movescu.config import Config
 from movescu.dicom import conditions, messages
@@ -125,7 +125,8 @@ def _execute(config: Config, load: Callable[[], Sequence[IdentifierLike]]) -> Ex
         tls.write_random_seed(config.tls)
     except BaseException as error:
         default = ExitCode.INTERRUPTED if isinstance(error, KeyboardInterrupt) else 1
-        report.exit_code = int(getattr(error, "exit_code", default))
+        # the report says why, with the C-MOVE in progress (issue 14)
+        report.end_with(error, int(getattr(error, "exit_code", default)))
         raise
     else:
         report.exit_code = int(code)
@@ -151,7 +152,7 @@ def _perform(
     from movescu.net.scu.association import MoveAssociation
     from movescu.net.scu.outcome import Ending
     from movescu.net.seams import hooks
-    from movescu.report import MoveRecord
+    from movescu.report import FAILED, FINAL, MoveRecord
 
     session = MoveAssociation(config)
     try:
@@ -164,23 +165,23 @@ def _perform(
             for _ in range(max(config.network.repeat, 1)):
                 msg_id += 1
                 source = str(identifier.source or "")
+                # the report lists this move even if the run ends while it is read
+                record = report.current = MoveRecord(msg_id, source, None, None, 0)
+                if config.extras.report is not None:
+                    record.identifier = _as_json(identifier.dataset)
                 outcome = session.move(
                     identifier.dataset, identifier.transfer_syntax_name, msg_id, source
                 )
+                report.current = None
+                record.status = outcome.status
+                if outcome.status is not None:
+                    record.status_text = messages.move_status_short(outcome.status)
+                record.pending_responses = outcome.pending_responses
+                record.counters = outcome.counters
+                record.error = outcome.condition
+                record.outcome = FINAL if outcome.status is not None else FAILED
+                report.moves.append(record)
                 _wait_for_sub_associations(scp, config)
-                report.moves.append(
-                    MoveRecord(
-                        msg_id,
-                        source,
-                        outcome.status,
-                        None
-                        if outcome.status is None
-                        else messages.move_status_short(outcome.status),
-                        outcome.pending_responses,
-                        outcome.counters,
-                        outcome.condition,
-                    )
-                )
                 if outcome.status is None:
                     ending = outcome.ending
                     _report_dimse_failure(outcome.condition or "", outcome.ending)
@@ -193,6 +194,28 @@ def _perform(
         return code
     finally:
         session.shutdown()
+
+
+def _as_json(dataset: Dataset) -> dict[str, Any] | None:
+    """The identifier in the DICOM JSON model (PS3.18 F.2), for the report.
+
+    A value that does not fit its VR (``-k SliceThickness=x`` is sent as typed)
+    is listed as the text that was sent; None only if the data set cannot be read.
+    """
+    document: dict[str, Any] = {}
+    try:
+        for tag in dataset.keys():
+            try:
+                document[f"{int(tag):08X}"] = dataset[tag].to_json_dict(None, 1024)
+            except Exception:  # noqa: BLE001 - the JSON model has no form for the value
+                raw = dataset.get_item(tag)
+                value = raw.value
+                text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+                parts = [part.strip(" \0") for part in text.split("\\")]
+                document[f"{int(tag):08X}"] = {"vr": str(raw.VR), "Value": parts}
+    except Exception:  # noqa: BLE001 - the report lists no identifier then
+        return None
+    return document
 
 
 def _combine(code: ExitCode, status: int) -> ExitCode:

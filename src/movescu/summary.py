@@ -8,10 +8,12 @@ final responses) and the Storage SCP's receive statistics, feeds the
 :class:`movescu.progress.ProgressDisplay` when one is shown, and at the end
 logs our summary line (``I: Summary: ...``, DECISIONS rule 7; DCMTK has no such
 line, so the differential tests drop exactly this one) and completes the
-:class:`movescu.report.RunReport`.  It decides nothing about the run and sends
-nothing.  The DIMSE constants and command-set readers it needs come from
-:mod:`movescu.dicom`; it imports nothing of :mod:`movescu.net`.
-pydicom/pynetdicom are imported only when an association is watched.
+:class:`movescu.report.RunReport` (durations, Failed SOP Instance UID Lists, and
+for a C-MOVE without a final response the counters of its last pending one).
+It decides nothing about the run and sends nothing.  The DIMSE constants and
+command-set readers it needs come from :mod:`movescu.dicom`; it imports nothing
+of :mod:`movescu.net`.  pydicom/pynetdicom are imported only when an
+association is watched.
 """
 
 from __future__ import annotations
@@ -104,6 +106,9 @@ class RunTracker:
         self.move_seconds: dict[int, float] = {}
         self.failed_uids: dict[int, list[str]] = {}
         self._read_command: Callable[[Any], Any] = _command_set
+        #: per Message ID: counters of the last response and number of pending ones
+        self.last_counters: dict[int, tuple[int | None, ...]] = {}
+        self.pending_responses: dict[int, int] = {}
         out = sys.stderr if stream is None else stream
         self.display: ProgressDisplay | None = None
         if should_display(config, out):
@@ -151,8 +156,10 @@ class RunTracker:
         with self._lock:
             if any(value is not None for value in values):
                 self._counted = True
+            self.last_counters[msg_id] = values
             if status == STATUS_PENDING:
                 self._current = values
+                self.pending_responses[msg_id] = self.pending_responses.get(msg_id, 0) + 1
                 return
             for index, value in enumerate(values[1:]):
                 self._finals[index] += value or 0
@@ -205,15 +212,23 @@ class RunTracker:
         report.started_at = self.started_at.isoformat(timespec="milliseconds")
         report.finished_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         report.seconds = round(seconds, 3)
+        from movescu.report import FINAL, INTERRUPTED
+
         for move in report.moves:
             elapsed = self.move_seconds.get(move.message_id)
-            move.seconds = None if elapsed is None else round(elapsed, 3)
+            final = move.outcome == FINAL  # a failed move's stray final response: no time
+            move.seconds = round(elapsed, 3) if final and elapsed is not None else None
             move.failed_sop_instance_uids = self.failed_uids.get(move.message_id, [])
+            if not move.counters:  # no final response: the last pending one's
+                move.counters = self.last_counters.get(move.message_id, ())
+            if move.status is None and not move.pending_responses:
+                move.pending_responses = self.pending_responses.get(move.message_id, 0)
         if self.stats is not None:
             report.received_objects = list(self.stats.objects)
             report.received_bytes = self.stats.bytes
             report.received_counts = (self.stats.received, self.stats.stored, self.stats.failed)
-        if report.moves:
+        # a run interrupted during its first C-MOVE has nothing to sum up
+        if any(move.outcome != INTERRUPTED for move in report.moves):
             nbytes = self.stats.bytes if self.stats is not None else None
             logger.info(format_summary(report.totals(), nbytes, seconds))
 

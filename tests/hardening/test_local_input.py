@@ -232,7 +232,10 @@ def test_malformed_command_file(run: Run, tmp_path: Path) -> None:
         (None, "Cannot open config file '{path}'"),
         (bytes(range(256)), "Cannot open config file '{path}'"),
         (b"not = valid = [[[\n", "Unknown setting 'not' in config file '{path}'"),
-        (b"port = many\n", "Invalid value for option --port (many)"),
+        (
+            b"port = many\n",
+            "Invalid value for option --port (many), from config file '{path}' line 1",
+        ),
     ],
     ids=["missing", "binary", "unknown-key", "bad-value"],
 )

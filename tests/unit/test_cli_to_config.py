@@ -326,6 +326,10 @@ def test_precedence_command_line_environment_config_file(run_main: Runner, tmp_p
     config = run_main(["peer", "104", "+xe", "-k", "0010,0020=C"], env).config
     assert config is not None
     assert config.storage.preferred_transfer_syntax is PreferredTransferSyntax.LITTLE
+    # -k is merged per attribute: the file's PatientName stays, the command line adds
+    assert [k.value for k in config.query.keys] == ["F", "C"]
+    config = run_main(["peer", "104", "-k", "0010,0010=C"], env).config
+    assert config is not None
     assert [k.value for k in config.query.keys] == ["C"]
 
 
@@ -338,7 +342,10 @@ def test_command_line_verbosity_replaces_log_level_of_lower_sources(run_main: Ru
 
 def test_values_from_environment_are_checked_like_options(run_main: Runner) -> None:
     result = run_main(["peer", "104", *K], {"MOVESCU_MAX_PDU": "1"})
-    assert result.error == "Invalid value for option --max-pdu (underflow: 1)"
+    assert result.error == (
+        "Invalid value for option --max-pdu (underflow: 1), from environment variable "
+        "MOVESCU_MAX_PDU"
+    )
     result = run_main(["peer", "104", *K], {"MOVESCU_OUTPUT_DIRECTORY": "/tmp"})
     assert result.error == "--output-directory only allowed with --port"
 

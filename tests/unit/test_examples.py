@@ -145,6 +145,11 @@ def test_config_file_example_and_precedence() -> None:
     assert str(config.output.directory) == "incoming"
     assert config.storage.preferred_transfer_syntax is PreferredTransferSyntax.ACCEPT_ALL
     assert (config.network.connection_timeout, config.network.dimse_timeout) == (10, 60)
+    # the file's keys and the command line's are merged per attribute
+    assert [key.text for key in config.query.keys] == [
+        "QueryRetrieveLevel=STUDY",
+        "StudyInstanceUID=1.2.3",
+    ]
     # command line > environment > config file
     config = _parse(
         ["--config", conf, "+xe", "-aec", "CLI", "-k", "StudyInstanceUID=1.2.3", "pacs", "104"],
@@ -153,6 +158,15 @@ def test_config_file_example_and_precedence() -> None:
     assert config.network.called_ae_title == "CLI"
     assert config.storage.port == 11114
     assert config.storage.preferred_transfer_syntax is PreferredTransferSyntax.LITTLE
+    # a key for the same attribute: the higher source wins
+    config = _parse(
+        ["--config", conf, "-k", "QueryRetrieveLevel=SERIES", "pacs", "104"],
+        {"MOVESCU_KEY": "StudyInstanceUID=1.2.3"},
+    )
+    assert [key.text for key in config.query.keys] == [
+        "QueryRetrieveLevel=SERIES",
+        "StudyInstanceUID=1.2.3",
+    ]
 
 
 @pytest.mark.parametrize("script", ["ci-smoke-orthanc.sh", "third-party-move.sh", "demo.sh"])

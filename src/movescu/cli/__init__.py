@@ -2,7 +2,8 @@
 
 Data flow: ``@file`` expansion (:mod:`.cmdfile`) -> DCMTK scanner (:mod:`.parser`)
 -> help/version/no arguments -> lower sources (config file, ``MOVESCU_*``) merged
-by precedence -> evaluation in DCMTK's order (:mod:`.to_config`).  Nothing of the
+by precedence -> evaluation in DCMTK's order (:mod:`.to_config`) -> a warning for
+each ``MOVESCU_*`` variable nothing reads.  Nothing of the
 parsing state leaves this package: callers get a :class:`Config` or a
 :class:`TextOutput` to print.  Importing this package must not import pydicom or
 pynetdicom.
@@ -18,10 +19,15 @@ from typing import TextIO
 
 from movescu.cli.cmdfile import expand_command_files
 from movescu.cli.helpformat import format_error, format_usage, format_version, header_line
-from movescu.cli.parser import merge_sources, read_lower_sources, scan_arguments
+from movescu.cli.parser import (
+    merge_sources,
+    read_lower_sources,
+    scan_arguments,
+    unknown_variables,
+)
 from movescu.cli.to_config import build_config
 from movescu.config import Config
-from movescu.errors import OutputDirectoryError
+from movescu.errors import OutputDirectoryError, ReportFileError
 from movescu.exit_codes import ExitCode
 
 logger = logging.getLogger(__name__)
@@ -29,6 +35,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "TextOutput",
     "check_output_directory",
+    "check_report_file",
     "format_error",
     "parse_command_line",
 ]
@@ -98,6 +105,9 @@ def parse_command_line(
         environ=environ,
         stderr=stderr,
     )
+    # a typo (MOVESCU_STUDDY) would otherwise be silently ignored; logged once logging is set
+    for name in unknown_variables(environ):
+        logger.warning("unknown environment variable %s (ignored)", name)
     # DCMTK logs its rcsid line and an empty line at DEBUG once the command line is done.
     logger.debug(header_line())
     logger.debug("")
@@ -122,3 +132,23 @@ def check_output_directory(config: Config) -> None:
         raise OutputDirectoryError(
             "specified output directory is not writeable", ExitCode.CANNOT_WRITE_OUTPUT_FILE
         )
+
+
+def check_report_file(config: Config) -> None:
+    """``--report FILE`` must be writable: checked after ``-od``, before any network activity.
+
+    Raises
+    ------
+    ReportFileError
+        ``cannot write report file: <path>: <reason>`` (rc 40, DCMTK's
+        ``EXITCODE_CANNOT_WRITE_OUTPUT_FILE``): the directory is missing or not
+        writable, or the path is a directory.
+    """
+    path = config.extras.report
+    if path is None:
+        return
+    from movescu.report import unwritable_reason
+
+    reason = unwritable_reason(path)
+    if reason is not None:
+        raise ReportFileError(f"cannot write report file: {path}: {reason}")

@@ -81,7 +81,7 @@ OPTION_DETAILS: dict[str, str] = {
     "--compression-level": "Only with `-xd`, `+td` or `+t=` (default).",
     "--config": "See CONFIGURATION FILE.  Also `MOVESCU_CONFIG=f`.",
     "--progress": "One line at the bottom of the terminal, redrawn ten times a second: sub-operations done out of the total (with a bar) and completed/failed/warning, as the Move SCP's pending responses report them, and the bytes received here (`+P`) with the rate.  Log lines (and `-v`'s `RECV:` dots) are written above it; it is cleared at the end.  Shown by default only when standard error is a terminal; `--progress` also shows it on redirected output, `-q` never.",
-    "--report": "Written at the end of every retrieve, also a failed one (not for errors found before it starts: command line, `-od`), atomically: temporary name, then rename.  It holds the request, one entry per C-MOVE (query file, final status, counters, duration, Failed SOP Instance UID List), the totals, every received object (file, SOP Class/Instance UID, transfer syntax, status), the timings and the exit code.  A report that cannot be written is an `E:` line; the exit code does not change.  Layout: `docs/ci.md`.",
+    "--report": "Checked before the network starts: a file that cannot be written (directory missing or not writeable, a directory) ends the run with exit code 40.  Written at the end of every retrieve, also a failed or interrupted one (not for errors found before it starts: command line, `-od`), atomically: temporary name, then rename.  It holds the request, one entry per C-MOVE (query file, identifier sent, outcome, final status, counters, duration, Failed SOP Instance UID List; also the C-MOVE in progress when the run was interrupted), the totals, every received object (file, SOP Class/Instance UID, transfer syntax, status), the timings, the exit code and why the run failed (the text of the `F:` lines).  A report that can no longer be written at the end is an `E:` line; the exit code does not change.  Fields: `docs/report.md`; JSON Schema: `docs/report.schema.json`.",
 }
 
 NOTES = """
@@ -232,14 +232,17 @@ the key alone), an option with two values as a list `[8, 4]`, and `--key` as a
 list of `-k` arguments: `key = ["0008,0052=STUDY", "PatientID=PAT001"]` (quote
 each element when a value contains a comma).  Parameters (peer, port, query
 files) cannot be set there.  An unknown key or an unreadable file is a
-command-line error (exit code 1).
+command-line error (exit code 1); so is a bad value, whose message ends with the
+file and line it came from (`, from config file 'site.conf' line 3`).
 
 Precedence: command line, then environment, then config file, then DCMTK's
 default.  It is decided per option and per group of exclusive options: a source
 that sets any option of a group (e.g. `+xe`) replaces what a lower source chose
 in that group (e.g. `accept-all = true`).  `-q`, `-v`, `-d`, `-ll` and `-lc`
-count as one group, and `--key` from a higher source replaces all keys of lower
-sources.  Values from the file are checked exactly like command-line values.
+count as one group.  `--key` is merged per attribute: the keys of every source
+are sent, and for an attribute set by several sources the highest source wins
+(`key = ["QueryRetrieveLevel=STUDY"]` in the file plus `-k StudyInstanceUID=...`
+sends both).  Values from the file are checked exactly like command-line values.
 `examples/movescu.conf` is an example; `docs/configuration.md` has the details.
 """
 
@@ -256,7 +259,11 @@ ENVIRONMENT_SETTINGS = """
 Every long option except `--help` and `--version` can be set by a variable named
 `MOVESCU_` plus the option name in upper case with `-` replaced by `_`.  Values
 are written as in the config file; the precedence is command line, environment,
-config file, default.  Other `MOVESCU_*` names are ignored.
+config file, default.  A bad value is a command-line error naming the variable
+(`, from environment variable MOVESCU_PORT`).  Any other `MOVESCU_*` name (a
+typo such as `MOVESCU_STUDDY`) is ignored with a warning: `W: unknown
+environment variable MOVESCU_STUDDY (ignored)`.  `MOVESCU_HOSTS_ALLOW` and
+`MOVESCU_HOSTS_DENY` (after the table) are not settings and get no warning.
 """
 
 ENVIRONMENT_OTHER = """
@@ -282,7 +289,7 @@ EXIT_CODES: dict[str, str] = {
     "INSUFFICIENT_PRIVILEGES": "`+P` below 1024 without root privileges.",
     "SETUID_FAILED": "Not used by movescu (part of DCMTK's table).",
     "INVALID_INPUT_FILE": "Ours: a query file is not a readable DICOM data set; detected before the association is requested.",
-    "CANNOT_WRITE_OUTPUT_FILE": "The `-od` directory is not writeable.",
+    "CANNOT_WRITE_OUTPUT_FILE": "The `-od` directory is not writeable, or the `--report` file cannot be written (directory missing or not writeable, or the path is a directory): `F: cannot write report file: <path>: <reason>`.  Both are checked before the network starts.",
     "INVALID_OUTPUT_DIRECTORY": "The `-od` directory does not exist (or is not a directory).",
     "CANNOT_INITIALIZE_NETWORK": "The `+P` port cannot be bound (already in use).",
     "CANNOT_NEGOTIATE_ASSOCIATION": "The association was rejected by the SCP or could not be requested (unknown host, connection refused or timed out, peer aborted).",
@@ -308,7 +315,7 @@ ENVIRONMENT).
 when it is a terminal and movescu is not quiet.
 
 `--report FILE`: a machine-readable JSON report of the run for scripts and CI
-(see `docs/ci.md`).  With `-v` the last line is a summary of the sub-operations:
+(see `docs/report.md`).  With `-v` the last line is a summary of the sub-operations:
 `I: Summary: 20 objects completed, 0 failed, 0 warning; 10.5 MB received in 1.23 s
 (8.5 MB/s)` (counts from the final C-MOVE responses, bytes received with `+P`).
 

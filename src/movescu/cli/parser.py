@@ -3,10 +3,13 @@
 Owns (1) the scanner that turns the expanded argument list into option
 occurrences and parameters exactly like DCMTK's ``OFCommandLine::parseLine``, and
 (2) reading our additions' lower-precedence sources (``--config FILE`` and
-``MOVESCU_*`` environment variables) through configargparse, and (3) merging
-the sources by precedence (command line > environment > config file > default),
-and (4) :class:`Options`, DCMTK's ``findOption`` (plain and option-block mode)
-over the merged occurrences.
+``MOVESCU_*`` environment variables) through configargparse, each occurrence
+remembering where it came from (variable, file and line) so that a bad value
+can say so, and naming ``MOVESCU_*`` variables that mean nothing to us
+(:func:`unknown_variables`), (3) merging the sources by precedence (command
+line > environment > config file > default; ``-k`` per attribute), and (4)
+:class:`Options`, DCMTK's ``findOption`` (plain and option-block mode) over the
+merged occurrences.
 
 It must not evaluate values or check conflicts (that is :mod:`movescu.cli.to_config`)
 and must not read ``os.environ``: the environment is passed in.  configargparse is
@@ -16,7 +19,8 @@ imported only when a config file or a ``MOVESCU_*`` variable is present, so
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +43,9 @@ class Occurrence:
     option: Option
     values: tuple[str, ...] = ()
     source: str = COMMAND_LINE
+    #: where a lower source set it, for messages: ``environment variable MOVESCU_PORT``,
+    #: ``config file 'movescu.conf' line 3``; empty on the command line
+    origin: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,24 @@ class Options:
 
 _SETTABLE = tuple(o for o in OPTIONS if o.kind is not Kind.EXCLUSIVE and o.long != "--config")
 
+#: ``MOVESCU_*`` variables that are not option settings but have a meaning of their
+#: own (so no "unknown environment variable" warning for them)
+OTHER_VARIABLES = frozenset(
+    {
+        "MOVESCU_HOSTS_ALLOW",  # net/access/rules.py: hosts.allow table for +ac
+        "MOVESCU_HOSTS_DENY",  # net/access/rules.py: hosts.deny table for +ac
+        "MOVESCU_NO_ACCELERATOR",  # net/seams: plain pynetdicom code paths only
+        "MOVESCU_REQUIRE_PEERS",  # the test suite: a missing peer fails, not skips
+        "MOVESCU_DCMTK_BIN",  # the test suite: where DCMTK's tools are
+    }
+)
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """The ``MOVESCU_*`` names in ``environ`` that no option and nothing else reads (sorted)."""
+    known = {o.env_var for o in _SETTABLE} | {BY_LONG["--config"].env_var} | OTHER_VARIABLES
+    return sorted(name for name in environ if name.startswith("MOVESCU_") and name not in known)
+
 
 def _dest(option: Option) -> str:
     return option.key.replace("-", "_")
@@ -161,21 +186,75 @@ def _make_reader() -> Any:
     return reader
 
 
-def _occurrences_from(namespace: Any, source: str) -> list[Occurrence]:
+def _occurrences_from(
+    namespace: Any, source: str, origin: Callable[[Option], str]
+) -> list[Occurrence]:
     found: list[Occurrence] = []
     for option in _SETTABLE:
         value = getattr(namespace, _dest(option))
         if value is None or value is False:
             continue
+        where = origin(option)
         if option.values == 0:
-            found.append(Occurrence(option, (), source))
+            found.append(Occurrence(option, (), source, where))
         elif option.long == "--key":
-            found.extend(Occurrence(option, (str(item),), source) for item in value)
+            found.extend(Occurrence(option, (str(item),), source, where) for item in value)
         elif isinstance(value, list):
-            found.append(Occurrence(option, tuple(str(item) for item in value), source))
+            values = tuple(str(item) for item in value)
+            found.append(Occurrence(option, values, source, where))
         else:
-            found.append(Occurrence(option, (str(value),), source))
+            found.append(Occurrence(option, (str(value),), source, where))
     return found
+
+
+def _setting_lines(text: str) -> dict[str, int]:
+    """Config-file key -> number of the line that sets it (the last, as configargparse)."""
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line[0] in "#;[" or line.startswith("---"):
+            continue
+        match = re.match(r"[^:=;#\s]+", line)
+        if match:
+            lines[match.group()] = number
+    return lines
+
+
+def _located(error: UsageError, origin: str, name: str) -> UsageError:
+    """``error`` naming where the bad value came from (unless it names ``name`` already)."""
+    if name in error.message:
+        return error
+    return UsageError(f"{error.message}, from {origin}", quiet_applies=error.quiet_applies)
+
+
+def _parse_config_file(reader: Any, text: str, path: str) -> tuple[Any, list[str]]:
+    try:
+        parsed: tuple[Any, list[str]] = reader.parse_known_args(
+            args=[], env_vars={}, config_file_contents=text
+        )
+        return parsed
+    except UsageError as error:
+        # find the line: each one alone, in order (only on this error path)
+        for number, line in enumerate(text.splitlines(), 1):
+            try:
+                reader.parse_known_args(args=[], env_vars={}, config_file_contents=line)
+            except UsageError:
+                raise _located(error, f"config file '{path}' line {number}", path) from None
+        raise
+
+
+def _parse_environment(reader: Any, env: Mapping[str, str]) -> Any:
+    try:
+        return reader.parse_known_args(args=[], env_vars=env, config_file_contents="")[0]
+    except UsageError as error:
+        for name in sorted(env):
+            try:
+                reader.parse_known_args(
+                    args=[], env_vars={name: env[name]}, config_file_contents=""
+                )
+            except UsageError:
+                raise _located(error, f"environment variable {name}", name) from None
+        raise
 
 
 def _config_path(scan: Scan, environ: Mapping[str, str]) -> str | None:
@@ -216,22 +295,25 @@ def read_lower_sources(
             raise UsageError(f"Cannot open config file '{path}'", quiet_applies=False) from None
         if "\0" in text:  # a binary file, even if it decodes (paths cannot hold NUL)
             raise UsageError(f"Cannot open config file '{path}'", quiet_applies=False)
-        namespace, unknown = reader.parse_known_args(
-            args=[], env_vars={}, config_file_contents=text
-        )
+        namespace, unknown = _parse_config_file(reader, text, path)
         if unknown:
             key = unknown[0].lstrip("-").split("=", 1)[0]
             raise UsageError(
                 f"Unknown setting '{key}' in config file '{path}'", quiet_applies=False
             )
-        from_config = [
-            Occurrence(o.option, o.values, CONFIG_FILE)
-            for o in _occurrences_from(namespace, CONFIG_FILE)
-        ]
+        lines = _setting_lines(text)
+
+        def in_file(option: Option) -> str:
+            number = lines.get(option.key)
+            return f"config file '{path}'" + ("" if number is None else f" line {number}")
+
+        from_config = _occurrences_from(namespace, CONFIG_FILE, in_file)
     from_env: list[Occurrence] = []
     if env:
-        namespace, _ = reader.parse_known_args(args=[], env_vars=env, config_file_contents="")
-        from_env = _occurrences_from(namespace, ENVIRONMENT)
+        namespace = _parse_environment(reader, env)
+        from_env = _occurrences_from(
+            namespace, ENVIRONMENT, lambda option: f"environment variable {option.env_var}"
+        )
     return from_config, from_env
 
 
@@ -247,10 +329,19 @@ def merge_sources(*sources: Sequence[Occurrence]) -> list[Occurrence]:
     An option (or any member of an exclusive sub-group, or any logging option)
     given by a higher source drops what lower sources said about it; what remains
     is concatenated so that DCMTK's "rightmost wins" gives the higher source's
-    choice.
+    choice.  ``-k`` is merged per attribute instead: every source's keys are kept,
+    the highest source's first, because ``-k`` is evaluated right to left and
+    the leftmost key for an attribute wins (DCMTK's rule on the command line).
     """
     merged: list[Occurrence] = []
     for level, occurrences in enumerate(sources):
         decided = {_precedence_key(o.option) for higher in sources[level + 1 :] for o in higher}
-        merged.extend(o for o in occurrences if _precedence_key(o.option) not in decided)
-    return merged
+        merged.extend(
+            o
+            for o in occurrences
+            if o.option.long != "--key" and _precedence_key(o.option) not in decided
+        )
+    keys = [
+        o for occurrences in reversed(sources) for o in occurrences if o.option.long == "--key"
+    ]
+    return merged + keys

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -105,14 +106,35 @@ def _choice(options: Options, *longs: str, default: object) -> object:
     return found[-1].option.choice if found else default
 
 
+@contextmanager
+def _blamed(occurrence: Occurrence) -> Iterator[None]:
+    """A bad value from a config file or ``MOVESCU_*`` says where it came from.
+
+    DCMTK's message stays first; ``, from environment variable MOVESCU_PORT`` or
+    ``, from config file 'x' line 3`` follows.  Command-line values are unchanged.
+    """
+    try:
+        yield
+    except UsageError as error:
+        if not occurrence.origin:
+            raise
+        raise UsageError(
+            f"{error.message}, from {occurrence.origin}", quiet_applies=error.quiet_applies
+        ) from None
+
+
 def _unsigned(occurrence: Occurrence, low: int, high: int | None = None, index: int = 0) -> int:
-    return read_option_value(
-        occurrence.option.long, occurrence.values[index], signed=False, low=low, high=high
-    )
+    with _blamed(occurrence):
+        return read_option_value(
+            occurrence.option.long, occurrence.values[index], signed=False, low=low, high=high
+        )
 
 
 def _signed(occurrence: Occurrence, low: int) -> int:
-    return read_option_value(occurrence.option.long, occurrence.values[0], signed=True, low=low)
+    with _blamed(occurrence):
+        return read_option_value(
+            occurrence.option.long, occurrence.values[0], signed=True, low=low
+        )
 
 
 # --------------------------------------------------------------------------- step 3
@@ -127,7 +149,8 @@ def evaluate_logging(options: Options) -> LoggingOptions:
         _conflict("--log-level", "--verbose, --debug or --quiet", verbosity)
         found = _LOG_LEVELS.get(log_level.values[0].lower())
         if found is None:
-            raise UsageError("Invalid log level for --log-level option")
+            with _blamed(log_level):
+                raise UsageError("Invalid log level for --log-level option")
         level = found
     config_file: Path | None = None
     log_config = options.last("--log-config")
@@ -137,7 +160,8 @@ def evaluate_logging(options: Options) -> LoggingOptions:
         from movescu.logconfig import check_log_config
 
         config_file = Path(log_config.values[0])
-        check_log_config(config_file)
+        with _blamed(log_config):
+            check_log_config(config_file)
     else:
         chosen = _choice(options, "--quiet", "--verbose", "--debug", default=level)
         assert isinstance(chosen, LogLevel)
@@ -163,7 +187,12 @@ def print_arguments(program: str, arguments: Sequence[str]) -> None:
 
 
 def evaluate_keys(options: Options, environ: Mapping[str, str]) -> tuple[QueryKey, ...]:
-    """Step 4: ``-k`` right to left with replace semantics: the leftmost wins."""
+    """Step 4: ``-k`` right to left with replace semantics: the leftmost wins.
+
+    The merged list holds the command line's keys first, then ``MOVESCU_KEY``'s,
+    then the config file's (:func:`movescu.cli.parser.merge_sources`): per
+    attribute the highest source wins.
+    """
     occurrences = options.all("--key")
     if not occurrences:
         return ()
@@ -173,7 +202,8 @@ def evaluate_keys(options: Options, environ: Mapping[str, str]) -> tuple[QueryKe
     dictionary = load_dictionary(environ)
     keys: dict[tuple[tuple[tuple[int, int], ...], int], QueryKey] = {}
     for occurrence in reversed(occurrences):
-        key = parse_key(occurrence.values[0], dictionary)
+        with _blamed(occurrence):
+            key = parse_key(occurrence.values[0], dictionary)
         keys[(key.path, key.tag)] = key
     return tuple(keys[k] for k in sorted(keys))
 

@@ -254,6 +254,31 @@ def adopt_file(source: str, target: Path, *, warn_existing: bool = True) -> int 
     return size
 
 
+def creation_refused(directory: Path) -> str | None:
+    """Why no file can be created in ``directory`` (None: it can), by trying it.
+
+    A probe file with a hidden name is created and removed at once: permission
+    bits alone do not tell (root, read-only mounts, ACLs).
+
+    Parameters
+    ----------
+    directory : Path
+        Where a file is about to be written.
+
+    Returns
+    -------
+    str or None
+        The system's text for the problem (``No such file or directory``, ...).
+    """
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".movescu-probe-", dir=directory)
+    except OSError as error:
+        return error.strerror or str(error)
+    os.close(handle)
+    os.unlink(probe)
+    return None
+
+
 def remove_quietly(path: str | Path) -> None:
     """Remove a leftover temporary file, ignoring errors.
 
