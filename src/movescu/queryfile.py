@@ -41,6 +41,8 @@ _VRS = _LONG_VRS | frozenset(
     b"AE AS AT CS DA DS DT FL FD IS LO LT PN SH SL SS ST TM UI UL US".split()
 )
 _UNDEFINED = 0xFFFFFFFF
+#: text VRs whose odd-length values DCMTK pads with a NUL where pydicom would use a space
+_NUL_PADDED_VRS = frozenset("AE AS CS DA DT LO LT PN SH ST TM UC UR UT".split())
 _DEFLATED = "1.2.840.10008.1.2.1.99"
 _ENCODING_NAMES = {
     (True, True): "Little Endian Implicit",
@@ -227,6 +229,31 @@ def check_structure(data: bytes) -> tuple[bytes, str]:
     return body, name
 
 
+def _pad_odd_values(dataset: Dataset) -> None:
+    """Pad each text value read with an odd length with a NUL byte, in items too.
+
+    DCMTK 3.6.7 does so when it reads such a value: its ``-v`` dump shows the
+    NUL (``[STUDY\\0]``, 6 bytes) and the identifier sends it, where pydicom
+    would drop the odd length and pad with a space when writing.  (UI values
+    and binary values are padded with a NUL by pydicom anyway.)
+    """
+    from pydicom.dataelem import RawDataElement
+
+    for tag in list(dataset.keys()):
+        raw = dataset.get_item(tag)
+        odd = isinstance(raw, RawDataElement) and bool(raw.value) and len(raw.value) % 2 == 1
+        element = dataset[tag]
+        if element.VR == "SQ":
+            for item in element.value:
+                _pad_odd_values(item)
+        elif odd and element.VR in _NUL_PADDED_VRS and element.value:
+            value = element.value
+            if isinstance(value, str) or type(value).__name__ == "PersonName":
+                element.value = f"{value}\0"
+            elif len(value):  # MultiValue: the NUL follows the last value
+                value[-1] = f"{value[-1]}\0"
+
+
 def read_query_file(path: Path) -> tuple[Dataset, str]:
     """Read a query file's data set (meta header discarded) and its TS name.
 
@@ -249,6 +276,7 @@ def read_query_file(path: Path) -> tuple[Dataset, str]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             parsed = dcmread(io.BytesIO(data), force=True)
+            _pad_odd_values(parsed)
             dataset = Dataset()
             for element in parsed:  # converts raw elements while the encoding is known
                 dataset.add(element)

@@ -261,7 +261,7 @@ def format_value(elem: DataElement, *, shorten: bool = False) -> tuple[str, int]
         data = bytes(elem.value or b"")
         fmt, size = _BINARY[vr]
         if not data:
-            return "(no value available)", 0
+            return "(no value available)", 1  # DCMTK: the VM of OB/OW/OF/... is always 1
         if len(data) % 2:
             data += b"\0"  # DCMTK pads odd-length values to even
         count = len(data) // size

@@ -43,6 +43,7 @@ from movescu.net.scu import log as movelog
 from movescu.net.scu import transport
 from movescu.net.scu.outcome import Ending, MoveOutcome
 from movescu.net.scu.responses import MoveState, ResponseWatcher
+from movescu.net.seams.identifier import identifier_encoded_as_dcmtk
 from movescu.net.tls import setup as tls
 
 if TYPE_CHECKING:
@@ -259,9 +260,10 @@ class MoveAssociation(ResponseWatcher):
         self._failure = None
         self._state = MoveState(msg_id, move_context.context_id or 0)
         try:
-            responses = assoc.send_c_move(
-                identifier, destination, self.move_uid, msg_id=msg_id, priority=PRIORITY_MEDIUM
-            )
+            with identifier_encoded_as_dcmtk(identifier):  # DCMTK's lengths and group lengths
+                responses = assoc.send_c_move(
+                    identifier, destination, self.move_uid, msg_id=msg_id, priority=PRIORITY_MEDIUM
+                )
         except (ValueError, RuntimeError):
             return MoveOutcome(
                 None, Ending.ABORT, "0006:0202 DIMSE Inappropriate data for message"
