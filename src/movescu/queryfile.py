@@ -25,6 +25,7 @@ from movescu.errors import InputFileError
 
 if TYPE_CHECKING:
     from pydicom import Dataset
+    from pydicom.dataelem import DataElement
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +42,8 @@ _VRS = _LONG_VRS | frozenset(
     b"AE AS AT CS DA DS DT FL FD IS LO LT PN SH SL SS ST TM UI UL US".split()
 )
 _UNDEFINED = 0xFFFFFFFF
-#: text VRs whose odd-length values DCMTK pads with a NUL where pydicom would use a space
-_NUL_PADDED_VRS = frozenset("AE AS CS DA DT LO LT PN SH ST TM UC UR UT".split())
+#: VRs whose values are text (kept as read, see _keep_text_as_read)
+_TEXT_VRS = frozenset("AE AS CS DA DS DT IS LO LT PN SH ST TM UC UI UR UT".split())
 _DEFLATED = "1.2.840.10008.1.2.1.99"
 _ENCODING_NAMES = {
     (True, True): "Little Endian Implicit",
@@ -229,29 +230,69 @@ def check_structure(data: bytes) -> tuple[bytes, str]:
     return body, name
 
 
-def _pad_odd_values(dataset: Dataset) -> None:
-    """Pad each text value read with an odd length with a NUL byte, in items too.
+def _keep_text_as_read(dataset: Dataset) -> None:
+    """Keep text values exactly as read (in items too), as DCMTK does.
 
-    DCMTK 3.6.7 does so when it reads such a value: its ``-v`` dump shows the
-    NUL (``[STUDY\\0]``, 6 bytes) and the identifier sends it, where pydicom
-    would drop the odd length and pad with a space when writing.  (UI values
-    and binary values are padded with a NUL by pydicom anyway.)
+    pydicom strips spaces (leading ones of DS/IS, trailing ones of every value)
+    where DCMTK keeps the value as read; where pydicom would write back other
+    bytes than those read, the value read is kept: its ``-v`` dump shows it (trailing
+    spaces of the whole value removed, ``[CT \\MR]``, ``[ 7]``) and the
+    identifier sends it.  A value read with an odd length is padded with a NUL
+    byte, as DCMTK pads it when reading (``[STUDY\\0]``, 6 bytes), where pydicom
+    would pad with a space when writing.  Values that are not ASCII keep
+    pydicom's conversion (their NUL pad included).
     """
-    from pydicom.dataelem import RawDataElement
+    from pydicom.dataelem import DataElement, RawDataElement
 
     for tag in list(dataset.keys()):
         raw = dataset.get_item(tag)
-        odd = isinstance(raw, RawDataElement) and bool(raw.value) and len(raw.value) % 2 == 1
         element = dataset[tag]
         if element.VR == "SQ":
             for item in element.value:
-                _pad_odd_values(item)
-        elif odd and element.VR in _NUL_PADDED_VRS and element.value:
-            value = element.value
-            if isinstance(value, str) or type(value).__name__ == "PersonName":
-                element.value = f"{value}\0"
-            elif len(value):  # MultiValue: the NUL follows the last value
-                value[-1] = f"{value[-1]}\0"
+                _keep_text_as_read(item)
+            continue
+        if not (isinstance(raw, RawDataElement) and raw.value and element.VR in _TEXT_VRS):
+            continue
+        data = bytes(raw.value) + (b"\0" if len(raw.value) % 2 else b"")
+        if _written_value(element) == data:
+            continue  # pydicom writes it back as read (its value is the stripped one)
+        try:
+            text = data.decode("ascii")
+        except UnicodeDecodeError:
+            if len(raw.value) % 2 and element.VR != "UI":
+                _append_nul(element)
+            continue
+        if element.VR == "PN":  # pydicom keeps a person name as given
+            values = text.split("\\")
+            element.value = values[0] if len(values) == 1 else values
+        elif element.VR != "UI":  # pydicom pads UIDs with a NUL, and strips nothing else
+            kept = DataElement(tag, "UT", text)  # a string pydicom writes verbatim
+            kept.VR = element.VR
+            dataset[tag] = kept
+
+
+def _written_value(element: DataElement) -> bytes | None:
+    """The value bytes pydicom would write for ``element`` (explicit VR little endian)."""
+    from pydicom.filebase import DicomBytesIO
+    from pydicom.filewriter import write_data_element
+
+    fp = DicomBytesIO()
+    fp.is_implicit_VR = False
+    fp.is_little_endian = True
+    try:
+        write_data_element(fp, element)
+    except Exception:  # a value pydicom cannot write: keep the one read
+        return None
+    header = 12 if element.VR.encode() in _LONG_VRS else 8
+    return bytes(fp.getvalue()[header:])
+
+
+def _append_nul(element: DataElement) -> None:
+    value = element.value
+    if isinstance(value, str) or type(value).__name__ == "PersonName":
+        element.value = f"{value}\0"
+    elif len(value):  # MultiValue: the NUL follows the last value
+        value[-1] = f"{value[-1]}\0"
 
 
 def read_query_file(path: Path) -> tuple[Dataset, str]:
@@ -276,7 +317,7 @@ def read_query_file(path: Path) -> tuple[Dataset, str]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             parsed = dcmread(io.BytesIO(data), force=True)
-            _pad_odd_values(parsed)
+            _keep_text_as_read(parsed)
             dataset = Dataset()
             for element in parsed:  # converts raw elements while the encoding is known
                 dataset.add(element)

@@ -1,7 +1,8 @@
 """Differential test: the C-MOVE identifier DCMTK 3.6.7's movescu sends, byte for byte.
 
-One query file (nested sequences of undefined length, a multi-valued value,
-values of odd length once padded) is written by ``dump2dcm`` in every form it
+One query file (nested sequences of undefined length, multi-valued values,
+values of odd length once padded, leading and trailing spaces that pydicom
+would strip) is written by ``dump2dcm`` in every form it
 can produce: explicit/implicit little endian, big endian, deflated, data set
 only (``-F``), with group lengths (``+g``), with padding (``+p``: top level and
 inside items), with undefined lengths (``-e``); plus a hand-made file whose
@@ -36,9 +37,13 @@ PROPOSE = {EXPLICIT: [], IMPLICIT: ["-xi"], BIG: ["-xb"], DEFLATED: ["-xd"]}
 
 DUMP = """\
 (0008,0052) CS [STUDY]
-(0008,0061) CS [CT\\MR]
-(0010,0010) PN [Doe^John]
+(0008,0061) CS [CT \\MR ]
+(0010,0010) PN [ Doe^John  ]
 (0010,0020) LO [ABC]
+(0010,1020) DS [1.5   ]
+(0010,1030) DS [ 2\\3.0 ]
+(0020,0010) SH [  x]
+(0020,0011) IS [ 7  ]
 (0008,1110) SQ (Sequence with undefined length #=2)
   (fffe,e000) na (Item with undefined length #=2)
     (0008,1150) UI [1.2.840.10008.5.1.4.1.1.2]
@@ -48,6 +53,7 @@ DUMP = """\
     (0040,a730) SQ (Sequence with undefined length #=1)
       (fffe,e000) na (Item with undefined length #=1)
         (0040,a160) UT [nested odd]
+        (0040,a30a) DS [ 1 ]
       (fffe,e00d) na (ItemDelimitationItem)
     (fffe,e0dd) na (SequenceDelimitationItem)
   (fffe,e00d) na (ItemDelimitationItem)
