@@ -42,6 +42,9 @@ _VRS = _LONG_VRS | frozenset(
     b"AE AS AT CS DA DS DT FL FD IS LO LT PN SH SL SS ST TM UI UL US".split()
 )
 _UNDEFINED = 0xFFFFFFFF
+#: bytes per value of the binary VRs (DCMTK warns when a length is not a multiple)
+_VALUE_SIZES = {"US": 2, "SS": 2, "OW": 2, "UL": 4, "SL": 4, "FL": 4, "OF": 4, "AT": 4,
+                "OL": 4, "FD": 8, "OD": 8, "SV": 8, "UV": 8, "OV": 8}  # fmt: skip
 #: VRs whose values are text (kept as read, see _keep_text_as_read)
 _TEXT_VRS = frozenset("AE AS CS DA DS DT IS LO LT PN SH ST TM UC UI UR UT".split())
 _DEFLATED = "1.2.840.10008.1.2.1.99"
@@ -61,6 +64,15 @@ def _name(tag: int) -> str:
     from pydicom.datadict import keyword_for_tag
 
     return keyword_for_tag(tag) or "Unknown Tag & Data"
+
+
+def _dictionary_vr(tag: int) -> str:
+    from pydicom.datadict import dictionary_VR
+
+    try:
+        return str(dictionary_VR(tag))
+    except KeyError:
+        return "UN"
 
 
 def _is_sequence(tag: int) -> bool:
@@ -130,6 +142,16 @@ class _Walker:
                         )
                         raise _Truncated(SEQUENCE_END)
                 continue
+            value_vr = vr.decode("ascii", "replace") if vr else _dictionary_vr(tag)
+            size = _VALUE_SIZES.get(value_vr, 1)
+            if length % 2 and size > 1:  # (an even length that is not a multiple: no warning)
+                logger.warning(
+                    "DcmItem: Length of element (%04x,%04x) is not a multiple of %d (VR=%s)",
+                    group,
+                    element,
+                    size,
+                    value_vr,
+                )
             if length % 2:
                 logger.warning("DcmItem: Length of element (%04x,%04x) is odd", group, element)
             remaining = len(self.data) - pos
@@ -246,6 +268,16 @@ def _keep_text_as_read(dataset: Dataset) -> None:
 
     for tag in list(dataset.keys()):
         raw = dataset.get_item(tag)
+        if (
+            isinstance(raw, RawDataElement)
+            and raw.value
+            and len(raw.value) % 2
+            and (raw.VR or _dictionary_vr(tag)) in _VALUE_SIZES
+        ):
+            # DCMTK pads a binary value read with an odd length with a zero byte
+            # (``US`` 01 02 03 -> 513\3) where pydicom refuses it
+            raw = raw._replace(value=bytes(raw.value) + b"\0", length=len(raw.value) + 1)
+            dataset[tag] = raw
         element = dataset[tag]
         if element.VR == "SQ":
             for item in element.value:
@@ -323,6 +355,6 @@ def read_query_file(path: Path) -> tuple[Dataset, str]:
                 dataset.add(element)
             for _ in dataset.iterall():
                 pass
-    except Exception as exc:  # pydicom raises many types for malformed data
-        raise InputFileError(f"bad DICOM file: {path}: {INVALID} ({exc})") from None
+    except Exception:  # pydicom raises many types for malformed data: DCMTK's text only
+        raise InputFileError(f"bad DICOM file: {path}: {INVALID}") from None
     return dataset, name

@@ -10,7 +10,7 @@ values have odd lengths.  DCMTK's movescu and ours send it (with and without
 ``-k`` overrides, on explicit little, implicit, big endian and deflated contexts) to the
 same scripted Move SCP, which records the identifier's bytes.  The bytes and
 the ``-v`` lines must be the same (issue 13 item 1), except our summary line
-and where the ``DcmItem: Length of element ... is odd`` warnings come: DCMTK
+and where the ``DcmItem: Length of element ...`` warnings come: DCMTK
 reads the file after the association is accepted, we before it is requested
 (docs/differences.md).
 """
@@ -88,6 +88,7 @@ def _odd_length_file(path: Path) -> None:
         element(0x0008, 0x0052, b"CS", b"STUDY")
         + element(0x0010, 0x0020, b"LO", b"ABC")
         + element(0x0020, 0x000D, b"UI", b"1.2.3")
+        + element(0x0028, 0x0010, b"US", b"\x01\x02\x03")  # DCMTK: 513\3, two warnings
     )
 
 
@@ -113,7 +114,7 @@ def _sent(
 
 
 def _without_odd_warnings(lines: list[str]) -> list[str]:
-    return [line for line in lines if not line.endswith(" is odd")]
+    return [line for line in lines if not line.startswith("W: DcmItem: Length of element ")]
 
 
 def _compare(

@@ -165,7 +165,9 @@ class MoveAssociation(ResponseWatcher):
                 condition = self._early_cause
             elif capture.text is not None:
                 # a failed TLS handshake is dcmtls' "000b:08xx TLS error: ..." condition
-                condition = tls.handshake_failure(capture.text) or messages.tcp_error(capture.text)
+                condition = tls.handshake_failure(
+                    capture.text, tls_in_use=self.config.tls.enabled
+                ) or messages.tcp_error(capture.text)
             elif capture.acse_timeout:
                 condition = messages.READ_TIMEOUT
             else:
