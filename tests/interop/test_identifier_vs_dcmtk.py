@@ -5,7 +5,8 @@ values of odd length once padded, leading and trailing spaces that pydicom
 would strip) is written by ``dump2dcm`` in every form it
 can produce: explicit/implicit little endian, big endian, deflated, data set
 only (``-F``), with group lengths (``+g``), with padding (``+p``: top level and
-inside items), with undefined lengths (``-e``); plus a hand-made file whose
+inside items), with undefined lengths (``-e``), and ``dcmconv`` combinations of
+these; plus a hand-made file whose
 values have odd lengths.  DCMTK's movescu and ours send it (with and without
 ``-k`` overrides, on explicit little, implicit, big endian and deflated contexts) to the
 same scripted Move SCP, which records the identifier's bytes.  The bytes and
@@ -75,6 +76,13 @@ FORMS = {
     if not (xfer == "td" and name == "dataset-only")  # deflated needs the meta header
 }
 ODD = "odd-lengths"
+#: dcmconv options applied to the explicit little endian file: forms combined
+CONVERTED = {
+    "dcmconv-group-lengths+undefined": ["+g", "-e"],
+    "dcmconv-big+group-lengths+padding": ["+tb", "+g", "+p", "16", "8"],
+    "dcmconv-implicit+undefined+dataset-only": ["+ti", "-e", "-F"],
+    "dcmconv-deflated+group-lengths+undefined": ["+td", "+g", "-e"],
+}
 
 OVERRIDES = ["-k", "PatientID=XYZ12", "-k", "PatientName=A", "-k", "0009,0010=X"]
 OVERRIDES += ["-k", "StudyDate=20200101"]
@@ -99,6 +107,12 @@ def _query_file(tmp_path: Path, form: str) -> Path:
         return path
     dump = tmp_path / "query.dump"
     dump.write_text(DUMP)
+    if form in CONVERTED:
+        plain = tmp_path / "plain.dcm"
+        subprocess.run([dcmtk_tool("dump2dcm"), "+te", str(dump), str(plain)], check=True)
+        options = [dcmtk_tool("dcmconv"), *CONVERTED[form], str(plain), str(path)]
+        subprocess.run(options, check=True)
+        return path
     subprocess.run([dcmtk_tool("dump2dcm"), *FORMS[form], str(dump), str(path)], check=True)
     return path
 
@@ -143,7 +157,7 @@ def _compare(
     assert sorted(our_lines) == sorted(their_lines)
 
 
-@pytest.mark.parametrize("form", [*FORMS, ODD])
+@pytest.mark.parametrize("form", [*FORMS, *CONVERTED, ODD])
 @pytest.mark.parametrize("overrides", [False, True], ids=["file", "file+k"])
 def test_identifier_bytes_as_dcmtk_sends_them(
     run_main: Callable[[list[str]], tuple[int, list[str]]],
