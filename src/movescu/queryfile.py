@@ -7,7 +7,10 @@ for a truncation inside a sequence).  pydicom alone is too lenient (it reads an
 empty or a text file as a data set), so the raw bytes are first walked element
 by element; then pydicom parses them.  Accepts files with or without meta
 header and raw implicit/explicit VR data sets (encoding auto-detected as DCMTK
-does).  Must not merge keys or talk to the network (see :mod:`movescu.query`).
+does).  Values are held as DCMTK holds them after reading: text as read where
+pydicom would strip it, odd-length values padded with a NUL byte (what the
+``-v`` dump shows and :mod:`movescu.dicom.identifier` sends).  Must not merge
+keys or talk to the network (see :mod:`movescu.query`).
 """
 
 from __future__ import annotations
