@@ -21,6 +21,8 @@ DCMTK_LOGGERS: tuple[tuple[str, str, str], ...] = (
     ("movescu.progress", "", "dcmtk.apps.movescu.progress"),
     ("movescu.queryfile", "", "dcmtk.dcmdata"),
     ("movescu.dicom.dictionary", "", "dcmtk.dcmdata"),
+    # the application checks the dictionary and warns (movescu.cc), not dcmdata
+    ("movescu.dicom.dictionary", "no data dictionary loaded", "dcmtk.apps.movescu"),
     ("movescu.output.dataset", "", "dcmtk.dcmdata"),
     ("movescu.output.encoding", "", "dcmtk.dcmdata"),
     ("movescu.net.tls", "", "dcmtk.dcmtls"),

@@ -213,6 +213,8 @@ def test_logger_names_are_dcmtks() -> None:
         "dcmtk.dcmdata"
     )
     assert dcmtk_logger_name("movescu.net.tls.setup", "unable to load ...") == "dcmtk.dcmtls"
+    no_dictionary = "no data dictionary loaded, check environment variable: DCMDICTPATH"
+    assert dcmtk_logger_name("movescu.dicom.dictionary", no_dictionary) == "dcmtk.apps.movescu"
     assert dcmtk_logger_name("pynetdicom.assoc") == "pynetdicom.assoc"
 
 
