@@ -76,6 +76,7 @@ FORMS = {
     if not (xfer == "td" and name == "dataset-only")  # deflated needs the meta header
 }
 ODD = "odd-lengths"
+SPACES = "spaces-as-read"  # trailing spaces dump2dcm would not write
 #: dcmconv options applied to the explicit little endian file: forms combined
 CONVERTED = {
     "dcmconv-group-lengths+undefined": ["+g", "-e"],
@@ -85,7 +86,7 @@ CONVERTED = {
 }
 
 OVERRIDES = ["-k", "PatientID=XYZ12", "-k", "PatientName=A", "-k", "0009,0010=X"]
-OVERRIDES += ["-k", "StudyDate=20200101"]
+OVERRIDES += ["-k", "StudyDate=20200101", "-k", "PatientWeight= 2\\3 ", "-k", "StudyID=ab  "]
 
 
 def _odd_length_file(path: Path) -> None:
@@ -100,10 +101,26 @@ def _odd_length_file(path: Path) -> None:
     )
 
 
+def _spaces_file(path: Path) -> None:
+    def element(group: int, number: int, vr: bytes, value: bytes) -> bytes:
+        return struct.pack("<HH", group, number) + vr + struct.pack("<H", len(value)) + value
+
+    path.write_bytes(
+        element(0x0008, 0x0052, b"CS", b"STUDY ")
+        + element(0x0008, 0x0061, b"CS", b"CT \\MR  ")
+        + element(0x0010, 0x1030, b"DS", b" 2\\3.0  ")
+        + element(0x0010, 0x4000, b"LT", b"x   ")
+        + element(0x0020, 0x0010, b"SH", b"ab  ")
+    )
+
+
 def _query_file(tmp_path: Path, form: str) -> Path:
     path = tmp_path / f"{form}.dcm"
     if form == ODD:
         _odd_length_file(path)
+        return path
+    if form == SPACES:
+        _spaces_file(path)
         return path
     dump = tmp_path / "query.dump"
     dump.write_text(DUMP)
@@ -157,7 +174,7 @@ def _compare(
     assert sorted(our_lines) == sorted(their_lines)
 
 
-@pytest.mark.parametrize("form", [*FORMS, *CONVERTED, ODD])
+@pytest.mark.parametrize("form", [*FORMS, *CONVERTED, ODD, SPACES])
 @pytest.mark.parametrize("overrides", [False, True], ids=["file", "file+k"])
 def test_identifier_bytes_as_dcmtk_sends_them(
     run_main: Callable[[list[str]], tuple[int, list[str]]],
@@ -169,7 +186,9 @@ def test_identifier_bytes_as_dcmtk_sends_them(
     _compare(run_main, EXPLICIT, [str(query), *(OVERRIDES if overrides else [])])
 
 
-@pytest.mark.parametrize("form", ["te-group-lengths", "tb-undefined-lengths", "ti-padding", ODD])
+@pytest.mark.parametrize(
+    "form", ["te-group-lengths", "tb-undefined-lengths", "ti-padding", ODD, SPACES]
+)
 @pytest.mark.parametrize(
     "transfer_syntax", [IMPLICIT, BIG, DEFLATED], ids=["implicit", "big", "deflated"]
 )

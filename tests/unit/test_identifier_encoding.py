@@ -65,8 +65,9 @@ def test_group_lengths_inside_items_count_their_own_item() -> None:
     assert 0x00080000 not in ds  # none is created at the top level
 
 
-def test_a_file_value_is_sent_as_read(tmp_path: Path) -> None:
-    """Leading/trailing spaces pydicom strips, and odd lengths (padded with a NUL)."""
+def test_a_file_value_is_held_as_read_and_sent_as_dcmtk_writes_it(tmp_path: Path) -> None:
+    """Leading/trailing spaces pydicom strips, and odd lengths (padded with a NUL):
+    the dump shows the value as read (its length), the identifier DCMTK's bytes."""
     path = tmp_path / "q.dcm"
     path.write_bytes(
         _explicit(0x0008, 0x0052, b"CS", b"STUDY")  # odd: DCMTK reads STUDY\0
@@ -76,12 +77,13 @@ def test_a_file_value_is_sent_as_read(tmp_path: Path) -> None:
         + _explicit(0x0020, 0x0010, b"SH", b"ab  ")
     )
     dataset, name = read_query_file(path)
+    # sent as DCMTK writes them: trailing spaces removed, padded to even
     assert encode_identifier(dataset, False, True) == (
         _explicit(0x0008, 0x0052, b"CS", b"STUDY\0")
-        + _explicit(0x0008, 0x0061, b"CS", b"CT \\MR  ")
-        + _explicit(0x0010, 0x1030, b"DS", b" 2\\3.0  ")
+        + _explicit(0x0008, 0x0061, b"CS", b"CT \\MR")
+        + _explicit(0x0010, 0x1030, b"DS", b" 2\\3.0")
         + _explicit(0x0020, 0x000D, b"UI", b"1.2.3\0")
-        + _explicit(0x0020, 0x0010, b"SH", b"ab  ")
+        + _explicit(0x0020, 0x0010, b"SH", b"ab")
     )
     lines = dataset_dump(dataset, name).splitlines()[3:]
     assert [(line[:12], line[15:55].rstrip(), line[58:]) for line in lines] == [

@@ -292,7 +292,7 @@ def format_value(elem: DataElement, *, shorten: bool = False) -> tuple[str, int]
                 return "=" + name, 1
         joined = "\\".join(texts)
         # DCMTK: the trailing spaces of the whole value go, spaces between values stay
-        printed = "[" + (joined if vr in _TEXT_VRS else joined.rstrip(" ")) + "]"
+        printed = "[" + joined.rstrip(" ") + "]"
         vm = 1 if vr in _TEXT_VRS else len(texts)
         if shorten and len(printed) > LINE_LENGTH:
             printed = printed[: LINE_LENGTH - 3] + "..."

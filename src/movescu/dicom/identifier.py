@@ -13,9 +13,10 @@ Found by recording what ``/usr/bin/movescu`` sends for query files written by
   leaves every one above group 6 out); none are created;
 * data set trailing padding ``(FFFC,FFFC)`` is dropped, at the top level and
   inside items;
-* elements are written in tag order, values padded to even length as pydicom
-  does (values read from a file with an odd length were already padded with a
-  NUL byte when read, as DCMTK pads them: :mod:`movescu.queryfile`).
+* elements are written in tag order; a string value without its trailing
+  spaces (kept in memory: the ``-v`` dump shows their length), padded to even
+  length with a space (values read from a file with an odd length were already
+  padded with a NUL byte when read, as DCMTK pads them: :mod:`movescu.queryfile`).
 
 Pure encoding: no logging, no network.  pydicom encodes each element that is
 not a sequence or a group length.
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 PADDING = 0xFFFCFFFC
 _ITEM = 0xFFFEE000
 _LONG_VRS = frozenset("OB OD OF OL OV OW SQ UC UN UR UT SV UV".split())
+_STRING_VRS = frozenset("AE AS CS DA DS DT IS LO LT PN SH ST TM UC UR UT".split())
 
 
 def encode_identifier(
@@ -107,15 +109,22 @@ def _encode_dataset(
         fp.is_implicit_VR = implicit
         fp.is_little_endian = little
         write_data_element(fp, element, encodings)
-        encoded.append((int(tag), fp.getvalue()))
+        data = fp.getvalue()
+        if element.VR in _STRING_VRS:
+            # DCMTK writes a string without its trailing spaces, padded to even
+            header = 8 if implicit or element.VR not in _LONG_VRS else 12
+            value = data[header:].rstrip(b" ")
+            value += b" " if len(value) % 2 else b""
+            data = _header(int(tag), element.VR, len(value), implicit, little) + value
+        encoded.append((int(tag), data))
     order = "<" if little else ">"
     parts: list[bytes] = []
-    for number, data in encoded:
-        if data is None:
+    for number, part in encoded:
+        if part is None:
             group = number >> 16
             length = sum(
                 len(other) for t, other in encoded if other is not None and t >> 16 == group
             )
-            data = _header(number, "UL", 4, implicit, little) + struct.pack(f"{order}L", length)
-        parts.append(data)
+            part = _header(number, "UL", 4, implicit, little) + struct.pack(f"{order}L", length)
+        parts.append(part)
     return b"".join(parts)
