@@ -4,10 +4,13 @@ Owns parsing the properties file, ``${var}`` expansion and turning loggers,
 appenders, layouts and filters into :mod:`logging` objects.  It does not decide
 *when* to configure: :func:`movescu.logconfig.configure` calls :func:`apply_properties`.
 
-Logger names: DCMTK's names are mapped onto our hierarchy (table
-:data:`LOGGER_MAP`); names that already start with ``movescu`` are used as they
-are; other ``dcmtk.*`` names (e.g. ``dcmtk.apps.storescu.progress`` in DCMTK's
-shipped ``logger.cfg``) never receive messages from us and are ignored.
+Logger names are DCMTK's: each of our lines carries the name of the DCMTK
+logger that emits it (table in :mod:`movescu.loggernames`), and
+:class:`HierarchyHandler` applies the configured loggers' levels, appenders and
+additivity by those names, as log4cplus does; names that start with
+``movescu`` (our module loggers) may be configured as well; other ``dcmtk.*``
+names (e.g. ``dcmtk.apps.storescu.progress`` in DCMTK's shipped ``logger.cfg``)
+never receive lines from us.
 
 Appenders: ``ConsoleAppender`` (stdout unless ``logToStdErr = true``; the
 property names are case-sensitive as in log4cplus, so DCMTK's sample spelling
@@ -29,17 +32,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from movescu.loggernames import dcmtk_logger_name
 from movescu.logpattern import PatternFormatter, simple_layout, ttcc_layout
-
-#: DCMTK logger name -> our logger names (more specific DCMTK names are applied later)
-LOGGER_MAP: dict[str, tuple[str, ...]] = {
-    "dcmtk": ("movescu",),
-    "dcmtk.apps": ("movescu",),
-    "dcmtk.apps.movescu": ("movescu",),
-    "dcmtk.apps.movescu.progress": ("movescu.progress",),
-    "dcmtk.dcmnet": ("movescu.net",),
-    "dcmtk.dcmdata": ("movescu.dicom.dictionary", "movescu.query", "movescu.queryfile"),
-}
 
 LEVELS = {"TRACE": 5, "ALL": 5, "DEBUG": 10, "INFO": 20, "WARN": 30, "ERROR": 40, "FATAL": 50}
 OFF = 60
@@ -252,37 +246,91 @@ def make_handler(name: str, props: Mapping[str, str], error: TextIO) -> logging.
     return handler
 
 
-class NoAppenderHandler(logging.Handler):
-    """What log4cplus does for a logger without appenders: complain once, print nothing."""
+class _Node:
+    """One log4cplus logger of the configuration: its level, appenders, additivity."""
 
-    def __init__(self, error: Callable[[], TextIO]) -> None:
+    __slots__ = ("level", "handlers", "additive")
+
+    def __init__(self, level: int | None, handlers: list[logging.Handler], additive: bool):
+        self.level = level  # None: inherited
+        self.handlers = handlers
+        self.additive = additive
+
+
+class HierarchyHandler(logging.Handler):
+    """Our records dispatched as log4cplus dispatches DCMTK's, by DCMTK's logger names.
+
+    Attached to our ``movescu`` logger only.  Each record gets the DCMTK logger
+    name of its line (:func:`movescu.loggernames.dcmtk_logger_name`, kept in
+    ``record.dcmtk_logger`` for ``%c``); its level is checked against the
+    nearest configured logger up that name's hierarchy (our own names, when a
+    configuration uses them, come first), then the appenders of each logger up
+    to the root are called until one is not additive.  A line no appender takes
+    gets log4cplus' complaint once.
+    """
+
+    def __init__(self, nodes: dict[str, _Node], error: Callable[[], TextIO]) -> None:
         super().__init__()
+        self.nodes = nodes
         self.error = error
         self.warned = False
 
+    @property
+    def inner_handlers(self) -> list[logging.Handler]:
+        """Every appender of the configuration (for the progress display's hooks)."""
+        found: list[logging.Handler] = []
+        for node in self.nodes.values():
+            found += [h for h in node.handlers if h not in found]
+        return found
+
+    def close(self) -> None:
+        for handler in self.inner_handlers:
+            handler.close()
+        super().close()
+
+    def chain(self, name: str, dcmtk_name: str) -> list[_Node]:
+        """The configured loggers a record of ``name`` meets, most specific first."""
+        names: list[str] = []
+        ours = name
+        while ours == "movescu" or ours.startswith("movescu."):
+            names.append(ours)
+            ours = ours.rpartition(".")[0]
+        theirs = dcmtk_name
+        while theirs:
+            names.append(theirs)
+            theirs = theirs.rpartition(".")[0]
+        names.append("")
+        return [self.nodes[n] for n in names if n in self.nodes]
+
+    def effective_level(self, name: str, dcmtk_name: str) -> int:
+        for node in self.chain(name, dcmtk_name):
+            if node.level is not None:
+                return node.level
+        return logging.DEBUG
+
     def emit(self, record: logging.LogRecord) -> None:
-        logger: logging.Logger | None = logging.getLogger(record.name)
-        while logger is not None:  # handled within our hierarchy?
-            if any(h is not self for h in logger.handlers):
-                return
-            if logger.name == "movescu" or not logger.propagate:
+        dcmtk_name = dcmtk_logger_name(record.name, record.getMessage())
+        chain = self.chain(record.name, dcmtk_name)
+        level = next((n.level for n in chain if n.level is not None), logging.DEBUG)
+        if record.levelno < level:
+            return
+        record.dcmtk_logger = dcmtk_name
+        appended = False
+        for node in chain:
+            for handler in node.handlers:
+                appended = True
+                if record.levelno >= handler.level:
+                    handler.handle(record)
+            if not node.additive:
                 break
-            logger = logger.parent
-        if not self.warned:
+        if not appended and not self.warned:
             self.warned = True
             stream = self.error()
             stream.write(
-                f"log4cplus:ERROR No appenders could be found for logger ({record.name}).\n"
+                f"log4cplus:ERROR No appenders could be found for logger ({dcmtk_name}).\n"
                 "log4cplus:ERROR Please initialize the log4cplus system properly.\n"
             )
             stream.flush()
-
-
-def map_logger_name(name: str) -> tuple[str, ...]:
-    """Our logger names for a log4cplus logger name (empty: never used by us)."""
-    if name == "movescu" or name.startswith("movescu."):
-        return (name,)
-    return LOGGER_MAP.get(name, ())
 
 
 def apply_properties(
@@ -291,11 +339,14 @@ def apply_properties(
     program: str,
     environ: Mapping[str, str] | None = None,
     error: TextIO | None = None,
+    default_handler: logging.Handler | None = None,
 ) -> list[logging.Logger]:
     """Configure our loggers from parsed properties; return the loggers touched.
 
-    The root logger setting configures ``movescu`` (our hierarchy's root).  As in
-    log4cplus, every configured logger loses its previous handlers.
+    Loggers are DCMTK's (``dcmtk.apps.movescu``, ``dcmtk.dcmdata``, ...; our own
+    ``movescu.*`` names are accepted too); one :class:`HierarchyHandler` on our
+    ``movescu`` logger applies them.  An empty root setting is rejected as
+    log4cplus does and leaves DCMTK's default: INFO through ``default_handler``.
     """
     env = os.environ if environ is None else environ
     err = sys.stderr if error is None else error
@@ -316,38 +367,40 @@ def apply_properties(
                 handlers[name] = make_handler(name, props_for, err)
         return handlers[name]
 
+    nodes: dict[str, _Node] = {}
     entries: list[tuple[str, str]] = [("", values["log4cplus.rootLogger"])]
     loggers = _subset(values, "log4cplus.logger.")
     entries += sorted(loggers.items(), key=lambda item: item[0].count("."))
-    touched: list[logging.Logger] = []
-    for dcmtk_name, setting in entries:
+    for name, setting in entries:
         if not setting.strip():
             # log4cplus rejects it and leaves the logger as it was (for the root:
-            # DCMTK's default set-up, see movescu.logconfig)
-            shown = "root" if dcmtk_name == "" else dcmtk_name
+            # DCMTK's default set-up)
+            shown = "root" if name == "" else name
             err.write(
                 "log4cplus:ERROR PropertyConfigurator::configureLogger()- "
                 f'Invalid config string(Logger = {shown}): ""\n'
             )
             continue
-        targets = ("movescu",) if dcmtk_name == "" else map_logger_name(dcmtk_name)
         level_text, *appenders = [part.strip() for part in setting.split(",")]
         level = parse_level(level_text) if level_text else None
-        additivity = values.get(f"log4cplus.additivity.{dcmtk_name}")
-        for target in targets:
-            logger = logging.getLogger(target)
-            for old in list(logger.handlers):
-                logger.removeHandler(old)
-            if level is not None or dcmtk_name == "":
-                # INHERIT (or no level) leaves a non-root logger to its parent
-                logger.setLevel(level if level is not None else logging.DEBUG)
-            else:
-                logger.setLevel(logging.NOTSET)
-            for appender in filter(None, appenders):
-                handler = handler_for(appender)
-                if handler is not None:
-                    logger.addHandler(handler)
-            if target != "movescu":
-                logger.propagate = _truthy(additivity, True)
-            touched.append(logger)
+        if name == "" and level is None:
+            level = logging.DEBUG
+        attached = [h for h in map(handler_for, filter(None, appenders)) if h is not None]
+        additive = name == "" or _truthy(values.get(f"log4cplus.additivity.{name}"), True)
+        nodes[name] = _Node(level, attached, additive)
+    if "" not in nodes:
+        nodes[""] = _Node(logging.INFO, [default_handler] if default_handler else [], True)
+    dispatcher = HierarchyHandler(nodes, (lambda: error) if error is not None else _stderr)
+    root = logging.getLogger("movescu")
+    root.addHandler(dispatcher)
+    # records below every configured level are not even created (debug dumps cost)
+    root.setLevel(min((n.level for n in nodes.values() if n.level is not None), default=0))
+    touched = [root]
+    progress = logging.getLogger("movescu.progress")  # its level decides the RECV: dots
+    progress.setLevel(dispatcher.effective_level(progress.name, dcmtk_logger_name(progress.name)))
+    touched.append(progress)
     return touched
+
+
+def _stderr() -> TextIO:
+    return sys.stderr

@@ -9,10 +9,12 @@ stage (:mod:`movescu.cli`) and tests call :func:`configure`; library modules
 just log to ``logging.getLogger(__name__)``.  pynetdicom's own switches are
 :mod:`movescu.net.seams.settings`'.  Must not import pydicom or pynetdicom.
 
-Without ``-lc`` the output is DCMTK's default: ``X: message`` on stderr, one
-prefix per line (``oflog.cc``: pattern ``%P: %m%n``).  The progress logger
-``movescu.progress`` (DCMTK's ``dcmtk.apps.movescu.progress``) inherits the root
-level, so its effective level is exactly INFO with ``-v`` and not with ``-d``.
+With ``-lc`` the configuration sees DCMTK's logger names
+(:mod:`movescu.loggernames`).  Without ``-lc`` the output is DCMTK's default:
+``X: message`` on stderr, one prefix per line (``oflog.cc``: pattern
+``%P: %m%n``).  The progress logger ``movescu.progress`` (DCMTK's
+``dcmtk.apps.movescu.progress``) inherits the root level, so its effective level
+is exactly INFO with ``-v`` and not with ``-d``.
 """
 
 from __future__ import annotations
@@ -27,12 +29,7 @@ from typing import TextIO
 
 from movescu.config import LoggingOptions, LogLevel
 from movescu.errors import UsageError
-from movescu.log4cplus import (
-    DynamicStreamHandler,
-    NoAppenderHandler,
-    apply_properties,
-    read_properties,
-)
+from movescu.log4cplus import DynamicStreamHandler, apply_properties, read_properties
 from movescu.logpattern import LevelPrefixFormatter
 
 TRACE = 5
@@ -182,20 +179,16 @@ def configure(
     root = logging.getLogger(ROOT)
     if options.config_file is not None:
         props = read_properties(options.config_file)
+        default = DynamicStreamHandler((lambda: stderr) if stderr is not None else _stderr)
+        default.setFormatter(LevelPrefixFormatter())
         touched = apply_properties(
             props,
             program=program,
             environ=os.environ if environ is None else environ,
             error=stderr,
+            default_handler=default,
         )
         _configured.extend(touched)
-        if root not in touched:
-            # an empty rootLogger setting leaves oflog's default: INFO, "X: " on stderr
-            _install_default(root, LogLevel.INFO, stderr)
-            _configured.append(root)
-        elif not root.handlers:
-            err = (lambda: stderr) if stderr is not None else _stderr
-            root.addHandler(NoAppenderHandler(err))
     else:
         _install_default(root, options.level, stderr)
         _configured.append(root)

@@ -23,6 +23,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from movescu.loggernames import dcmtk_logger_name
+
 #: log4cplus level names as printed by ``%p``
 LEVEL_NAMES = {5: "TRACE", 10: "DEBUG", 20: "INFO", 30: "WARN", 40: "ERROR", 50: "FATAL"}
 
@@ -172,7 +174,10 @@ class PatternFormatter(logging.Formatter):
         if char == "P":
             return level_initial(record.levelno)
         if char == "c":
-            return _logger_name(record.name, part.option)
+            name = getattr(record, "dcmtk_logger", None)
+            if name is None:  # a record that did not pass through -lc's hierarchy
+                name = dcmtk_logger_name(record.name, record.getMessage())
+            return _logger_name(name, part.option)
         if char in "dD":
             fmt = part.option if part.option else "%Y-%m-%d %H:%M:%S"
             return _format_time(fmt, record.created, utc=char == "d")

@@ -9,8 +9,12 @@ and rc 143 (``F: terminated``), SIGHUP (the terminal went away) as one line and
 rc 129 (``F: hangup``), anything unexpected as one ``F: internal error`` line and
 rc 1 (traceback only at debug level).  A signal unwinds the
 run like Ctrl-C: the stages' ``finally`` blocks abort the associations (main and
-sub-associations) and remove partial files; complete files stay.  Nothing else calls
-``sys.exit``.  Must stay cheap to import (``--help`` < 150 ms).
+sub-associations) and remove partial files; complete files stay.  ``main()``
+returns 130/143/129 then; only the console entry point, once everything is
+flushed, dies by the signal (its default action) as DCMTK's movescu does, so a
+parent sees death by signal (a shell shows 130/143/129; a ``for`` loop stops
+at Ctrl-C).  Nothing else calls ``sys.exit``.  Must stay cheap to import
+(``--help`` < 150 ms).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ class Terminated(KeyboardInterrupt):
 
     exit_code = ExitCode.TERMINATED
     message = "terminated"
+    signum = signal.SIGTERM
 
 
 class HungUp(Terminated):
@@ -41,6 +46,7 @@ class HungUp(Terminated):
 
     exit_code = ExitCode.HANGUP
     message = "hangup"
+    signum = signal.SIGHUP
 
 
 #: the signals a run handles (each once): what they raise
@@ -145,6 +151,13 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     int
         DCMTK's exit code (see :class:`movescu.exit_codes.ExitCode`).
     """
+    return _main_with_signal(argv, environ)[0]
+
+
+def _main_with_signal(
+    argv: Sequence[str] | None, environ: Mapping[str, str] | None
+) -> tuple[int, int | None]:
+    """:func:`main`, plus the signal that ended the run (None when none did)."""
     args = list(sys.argv[1:] if argv is None else argv)
     env = os.environ if environ is None else environ
     previous = _install_signal_handlers()
@@ -154,9 +167,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         _restore_signal_handlers(previous)
 
 
-def _main(args: Sequence[str], env: Mapping[str, str]) -> int:
+def _main(args: Sequence[str], env: Mapping[str, str]) -> tuple[int, int | None]:
     try:
-        return _run(args, env)
+        return _run(args, env), None
     except UsageError as error:
         if not (error.quiet_applies and _quiet()):
             from movescu.cli.helpformat import format_error
@@ -164,21 +177,21 @@ def _main(args: Sequence[str], env: Mapping[str, str]) -> int:
             sys.stdout.flush()
             sys.stderr.write(format_error(error.message))
             sys.stderr.flush()
-        return int(error.exit_code)
+        return int(error.exit_code), None
     except MovescuError as error:
         _log_fatal(error.message, error.log_level)
-        return int(error.exit_code)
+        return int(error.exit_code), None
     except Terminated as signalled:
         _log_fatal(signalled.message)
-        return int(signalled.exit_code)
+        return int(signalled.exit_code), signalled.signum
     except KeyboardInterrupt:
         _log_fatal("interrupted")
-        return int(ExitCode.INTERRUPTED)
+        return int(ExitCode.INTERRUPTED), signal.SIGINT
     except Exception as error:  # the boundary: never a traceback for the user
         _log_fatal(f"internal error: {type(error).__name__}: {error}")
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("traceback", exc_info=True)
-        return int(ExitCode.COMMANDLINE_SYNTAX_ERROR)
+        return int(ExitCode.COMMANDLINE_SYNTAX_ERROR), None
 
 
 #: optional libraries pydicom imports when present, which the command never uses
@@ -208,16 +221,19 @@ def console_main() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="surrogateescape")
-    _exit_now(main())
+    _exit_now(*_main_with_signal(None, None))
 
 
-def _exit_now(code: int) -> None:
-    """End the command process with ``code`` once its output is flushed.
+def _exit_now(code: int, signum: int | None = None) -> None:
+    """End the command process with ``code`` (or by ``signum``) once its output is flushed.
 
     Skips the interpreter's teardown (about 30 ms with pydicom and pynetdicom
     loaded; DCMTK's movescu exits at once): by now every association is
     closed, every file written and renamed.  Log handlers (``-lc`` files) are
-    flushed and closed first, as ``logging.shutdown`` does at exit.
+    flushed and closed first, as ``logging.shutdown`` does at exit.  A run a
+    signal ended dies by that signal's default action, as DCMTK's movescu
+    (which installs no handler) does: a shell loop then stops at Ctrl-C (bash
+    goes on when its child exits 130 instead).
     """
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
@@ -225,4 +241,8 @@ def _exit_now(code: int) -> None:
             stream.flush()
         except (OSError, ValueError):  # a closed or broken pipe: nothing more to say
             pass
-    os._exit(code)
+    if signum is not None:
+        signal.signal(signum, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signum})
+        signal.raise_signal(signum)
+    os._exit(code)  # also when the signal did not end the process

@@ -359,6 +359,8 @@ def _movescu_handlers() -> list[logging.Handler]:
     handlers: list[logging.Handler] = []
     for name in names:
         for handler in logging.getLogger(name).handlers:
-            if handler not in handlers:
-                handlers.append(handler)
+            # -lc: the appenders behind movescu.log4cplus.HierarchyHandler
+            for inner in [handler, *getattr(handler, "inner_handlers", [])]:
+                if inner not in handlers:
+                    handlers.append(inner)
     return handlers

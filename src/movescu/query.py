@@ -35,6 +35,9 @@ KEY_ONLY_TRANSFER_SYNTAX = "Little Endian Explicit"
 _INT_BITS = {"US": (16, False), "SS": (16, True), "UL": (32, False), "SL": (32, True),
              "UV": (64, False), "SV": (64, True)}  # fmt: skip
 _FLOAT_VRS = frozenset({"FL", "FD"})
+#: string VRs a value with leading/trailing spaces is kept verbatim for (not PN:
+#: pydicom keeps a person name as given)
+_VERBATIM_VRS = frozenset("AE AS CS DA DS DT IS LO LT SH ST TM UC UR UT".split())
 _BINARY_FORMATS = {"OF": "<f", "OD": "<d", "OL": "<I", "OV": "<Q"}
 _FLOAT = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|\s*[+-]?(?:inf|nan)", re.I)
 _DECIMAL = re.compile(r"\s*([+-]?)(\d+)")
@@ -271,11 +274,16 @@ def apply_keys(dataset: Dataset, keys: tuple[QueryKey, ...]) -> None:
 def _element(tag: int, vr: str, value: Any) -> DataElement:
     """A pydicom element holding ``value`` as DCMTK would store it.
 
-    DCMTK stores any string in DS/IS (``-k 0018,0050=abc``); pydicom cannot hold
-    such a value as a number string, so it is kept as text and written verbatim.
+    DCMTK stores any string in DS/IS (``-k 0018,0050=abc``) and keeps a string
+    as given (``-k "PatientWeight= 2\\3 "``: the dump shows ``[ 2\\3]``, length
+    6), where pydicom would strip spaces: such values are kept as text.
     """
     from pydicom.dataelem import DataElement
 
+    if isinstance(value, str) and vr in _VERBATIM_VRS and value != value.strip():
+        element = DataElement(tag, "UT", value)
+        element.VR = vr
+        return element
     try:
         return DataElement(tag, vr, value)
     except (ValueError, TypeError, OverflowError):

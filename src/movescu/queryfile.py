@@ -7,7 +7,10 @@ for a truncation inside a sequence).  pydicom alone is too lenient (it reads an
 empty or a text file as a data set), so the raw bytes are first walked element
 by element; then pydicom parses them.  Accepts files with or without meta
 header and raw implicit/explicit VR data sets (encoding auto-detected as DCMTK
-does).  Must not merge keys or talk to the network (see :mod:`movescu.query`).
+does).  Values are held as DCMTK holds them after reading: text as read where
+pydicom would strip it, odd-length values padded with a NUL byte (what the
+``-v`` dump shows and :mod:`movescu.dicom.identifier` sends).  Must not merge
+keys or talk to the network (see :mod:`movescu.query`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from movescu.errors import InputFileError
 
 if TYPE_CHECKING:
     from pydicom import Dataset
+    from pydicom.dataelem import DataElement
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +46,12 @@ _VRS = _LONG_VRS | frozenset(
     b"AE AS AT CS DA DS DT FL FD IS LO LT PN SH SL SS ST TM UI UL US".split()
 )
 _UNDEFINED = 0xFFFFFFFF
+#: bytes per value of the binary VRs (DCMTK warns when a length is not a multiple)
+_VALUE_SIZES = {"US": 2, "SS": 2, "OW": 2, "UL": 4, "SL": 4, "FL": 4, "OF": 4, "AT": 4,
+                "OL": 4, "FD": 8, "OD": 8, "SV": 8, "UV": 8, "OV": 8}  # fmt: skip
+#: VRs whose values are text (kept as read, see _keep_text_as_read)
+_TEXT_VRS = frozenset("AE AS CS DA DS DT IS LO LT PN SH ST TM UC UI UR UT".split())
+_DEFLATED = "1.2.840.10008.1.2.1.99"
 _ENCODING_NAMES = {
     (True, True): "Little Endian Implicit",
     (False, True): "Little Endian Explicit",
@@ -58,6 +68,15 @@ def _name(tag: int) -> str:
     from pydicom.datadict import keyword_for_tag
 
     return keyword_for_tag(tag) or "Unknown Tag & Data"
+
+
+def _dictionary_vr(tag: int) -> str:
+    from pydicom.datadict import dictionary_VR
+
+    try:
+        return str(dictionary_VR(tag))
+    except KeyError:
+        return "UN"
 
 
 def _is_sequence(tag: int) -> bool:
@@ -127,6 +146,16 @@ class _Walker:
                         )
                         raise _Truncated(SEQUENCE_END)
                 continue
+            value_vr = vr.decode("ascii", "replace") if vr else _dictionary_vr(tag)
+            size = _VALUE_SIZES.get(value_vr, 1)
+            if length % 2 and size > 1:  # (an even length that is not a multiple: no warning)
+                logger.warning(
+                    "DcmItem: Length of element (%04x,%04x) is not a multiple of %d (VR=%s)",
+                    group,
+                    element,
+                    size,
+                    value_vr,
+                )
             if length % 2:
                 logger.warning("DcmItem: Length of element (%04x,%04x) is odd", group, element)
             remaining = len(self.data) - pos
@@ -227,6 +256,81 @@ def check_structure(data: bytes) -> tuple[bytes, str]:
     return body, name
 
 
+def _keep_text_as_read(dataset: Dataset) -> None:
+    """Keep text values exactly as read (in items too), as DCMTK does.
+
+    pydicom strips spaces (leading ones of DS/IS, trailing ones of every value)
+    where DCMTK keeps the value as read; where pydicom would write back other
+    bytes than those read, the value read is kept: its ``-v`` dump shows it (trailing
+    spaces of the whole value removed, ``[CT \\MR]``, ``[ 7]``) and the
+    identifier sends it.  A value read with an odd length is padded with a NUL
+    byte, as DCMTK pads it when reading (``[STUDY\\0]``, 6 bytes), where pydicom
+    would pad with a space when writing.  Values that are not ASCII keep
+    pydicom's conversion (their NUL pad included).
+    """
+    from pydicom.dataelem import DataElement, RawDataElement
+
+    for tag in list(dataset.keys()):
+        raw = dataset.get_item(tag)
+        if (
+            isinstance(raw, RawDataElement)
+            and raw.value
+            and len(raw.value) % 2
+            and (raw.VR or _dictionary_vr(tag)) in _VALUE_SIZES
+        ):
+            # DCMTK pads a binary value read with an odd length with a zero byte
+            # (``US`` 01 02 03 -> 513\3) where pydicom refuses it
+            raw = raw._replace(value=bytes(raw.value) + b"\0", length=len(raw.value) + 1)
+            dataset[tag] = raw
+        element = dataset[tag]
+        if element.VR == "SQ":
+            for item in element.value:
+                _keep_text_as_read(item)
+            continue
+        if not (isinstance(raw, RawDataElement) and raw.value and element.VR in _TEXT_VRS):
+            continue
+        data = bytes(raw.value) + (b"\0" if len(raw.value) % 2 else b"")
+        if _written_value(element) == data:
+            continue  # pydicom writes it back as read (its value is the stripped one)
+        try:
+            text = data.decode("ascii")
+        except UnicodeDecodeError:
+            if len(raw.value) % 2 and element.VR != "UI":
+                _append_nul(element)
+            continue
+        if element.VR == "PN":  # pydicom keeps a person name as given
+            values = text.split("\\")
+            element.value = values[0] if len(values) == 1 else values
+        elif element.VR != "UI":  # pydicom pads UIDs with a NUL, and strips nothing else
+            kept = DataElement(tag, "UT", text)  # a string pydicom writes verbatim
+            kept.VR = element.VR
+            dataset[tag] = kept
+
+
+def _written_value(element: DataElement) -> bytes | None:
+    """The value bytes pydicom would write for ``element`` (explicit VR little endian)."""
+    from pydicom.filebase import DicomBytesIO
+    from pydicom.filewriter import write_data_element
+
+    fp = DicomBytesIO()
+    fp.is_implicit_VR = False
+    fp.is_little_endian = True
+    try:
+        write_data_element(fp, element)
+    except Exception:  # a value pydicom cannot write: keep the one read
+        return None
+    header = 12 if element.VR.encode() in _LONG_VRS else 8
+    return bytes(fp.getvalue()[header:])
+
+
+def _append_nul(element: DataElement) -> None:
+    value = element.value
+    if isinstance(value, str) or type(value).__name__ == "PersonName":
+        element.value = f"{value}\0"
+    elif len(value):  # MultiValue: the NUL follows the last value
+        value[-1] = f"{value[-1]}\0"
+
+
 def read_query_file(path: Path) -> tuple[Dataset, str]:
     """Read a query file's data set (meta header discarded) and its TS name.
 
@@ -249,11 +353,12 @@ def read_query_file(path: Path) -> tuple[Dataset, str]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             parsed = dcmread(io.BytesIO(data), force=True)
+            _keep_text_as_read(parsed)
             dataset = Dataset()
             for element in parsed:  # converts raw elements while the encoding is known
                 dataset.add(element)
             for _ in dataset.iterall():
                 pass
-    except Exception as exc:  # pydicom raises many types for malformed data
-        raise InputFileError(f"bad DICOM file: {path}: {INVALID} ({exc})") from None
+    except Exception:  # pydicom raises many types for malformed data: DCMTK's text only
+        raise InputFileError(f"bad DICOM file: {path}: {INVALID}") from None
     return dataset, name

@@ -277,7 +277,7 @@ def test_log_config_with_an_invalid_level(run: Run, peer: list[str], tmp_path: P
     code, lines = run("-lc", str(path), *KEYS, *peer)
     assert code == 61  # the run itself: nobody listens
     assert lines == [
-        "log4cplus:ERROR No appenders could be found for logger (movescu.cli).",
+        "log4cplus:ERROR No appenders could be found for logger (dcmtk.apps.movescu).",
         "log4cplus:ERROR Please initialize the log4cplus system properly.",
     ]
 

@@ -60,6 +60,9 @@ class MoveRequest:
     identifier: Dataset
     calling_ae: str
     called_ae: str
+    #: the identifier's bytes as received, and the context's transfer syntax UID
+    raw_identifier: bytes = b""
+    transfer_syntax: str = ""
 
 
 class MoveContext:
@@ -233,6 +236,8 @@ class _ScriptedMoveService(QueryRetrieveServiceClass):  # type: ignore[misc]
                 identifier,
                 self.assoc.requestor.ae_title,
                 self.assoc.acceptor.ae_title,
+                req.Identifier.getvalue(),
+                str(ts),
             )
         )
         try:
@@ -274,6 +279,7 @@ def fake_qr(
     require_called_aet: bool = False,
     max_pdu: int = 16384,
     host: str = LOOPBACK,
+    transfer_syntaxes: Iterable[str] = UNCOMPRESSED,
 ) -> Iterator[FakeQR]:
     """Run a fake Move SCP on a free loopback port; always shut it down.
 
@@ -292,6 +298,8 @@ def fake_qr(
         Accept only the FIND contexts (the move context is refused).
     host : str
         Loopback address to listen on and to store to (``::1``: IPv6).
+    transfer_syntaxes : iterable of str
+        What the query/retrieve contexts accept, the preferred one first.
     """
     ae = AE(ae_title=ae_title)
     ae.require_called_aet = require_called_aet
@@ -299,10 +307,11 @@ def fake_qr(
     ae.acse_timeout = 20
     ae.dimse_timeout = None
     ae.network_timeout = None
+    syntaxes = list(transfer_syntaxes)
     for model in models:
-        ae.add_supported_context(FIND_MODELS[model], UNCOMPRESSED)
+        ae.add_supported_context(FIND_MODELS[model], syntaxes)
         if not find_only:
-            ae.add_supported_context(MOVE_MODELS[model], UNCOMPRESSED)
+            ae.add_supported_context(MOVE_MODELS[model], syntaxes)
     if not list(models):
         ae.add_supported_context("1.2.840.10008.1.1", UNCOMPRESSED)
     port = free_port()

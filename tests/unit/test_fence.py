@@ -73,6 +73,8 @@ INTERNAL_ATTRIBUTES = frozenset(
 
 #: standard-library names that look private or internal but are documented
 STANDARD_LIBRARY = frozenset({("os", "_exit"), ("tempfile", "NamedTemporaryFile")})
+#: a named tuple's documented methods (pydicom's RawDataElement is one)
+NAMED_TUPLE_API = frozenset({"_replace", "_asdict", "_fields", "_make"})
 
 
 def _modules() -> list[Path]:
@@ -115,7 +117,7 @@ def _violations(source: str, filename: str) -> list[str]:
             owner_name = owner.id if isinstance(owner, ast.Name) else None
             if owner_name in ("self", "cls") or (owner_name, name) in STANDARD_LIBRARY:
                 continue
-            if name.startswith("_") and not name.startswith("__"):
+            if name.startswith("_") and not name.startswith("__") and name not in NAMED_TUPLE_API:
                 found.append(f"{where(node)}: private attribute .{name}")
             if name in INTERNAL_ATTRIBUTES:
                 found.append(f"{where(node)}: internal attribute .{name}")

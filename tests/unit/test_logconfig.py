@@ -13,8 +13,9 @@ import pytest
 
 from movescu.config import LoggingOptions, LogLevel
 from movescu.errors import UsageError
-from movescu.log4cplus import expand, map_logger_name, read_properties
+from movescu.log4cplus import expand, read_properties
 from movescu.logconfig import check_log_config, configure, progress_enabled
+from movescu.loggernames import dcmtk_logger_name
 from movescu.logpattern import LevelPrefixFormatter, PatternFormatter, parse_pattern
 
 DCMTK_LOGGER_CFG = Path("/etc/dcmtk/logger.cfg")
@@ -212,11 +213,25 @@ def test_expand_variables_properties_then_environment() -> None:
     assert expand("${x}/${HOME}/${unset}", props, {"HOME": "/home/u"}) == "movescu-Y//home/u/"
 
 
-def test_logger_name_mapping() -> None:
-    assert map_logger_name("dcmtk.apps.movescu.progress") == ("movescu.progress",)
-    assert map_logger_name("dcmtk.dcmnet") == ("movescu.net",)
-    assert map_logger_name("movescu.net.scu.association") == ("movescu.net.scu.association",)
-    assert map_logger_name("dcmtk.apps.storescu.progress") == ()
+def test_logger_names_are_dcmtks() -> None:
+    """The DCMTK logger of each kind of line, as DCMTK 3.6.7 logs it (``%c``)."""
+    assert dcmtk_logger_name("movescu") == "dcmtk.apps.movescu"
+    assert dcmtk_logger_name("movescu.net.scu.association", "Requesting Association") == (
+        "dcmtk.apps.movescu"
+    )
+    assert dcmtk_logger_name("movescu.progress", ".") == "dcmtk.apps.movescu.progress"
+    warning = "DIMSE Warning: (MOVESCU,ANY-SCP): Assuming NO response identifiers are present"
+    assert dcmtk_logger_name("movescu.net.scu.log", warning) == "dcmtk.dcmnet"
+    odd = "DcmItem: Length of element (0008,0052) is odd"
+    assert dcmtk_logger_name("movescu.queryfile", odd) == "dcmtk.dcmdata"
+    assert dcmtk_logger_name("movescu.output.dataset", odd) == "dcmtk.dcmdata"
+    assert dcmtk_logger_name("movescu.dicom.dictionary", "DcmDataDictionary: ...") == (
+        "dcmtk.dcmdata"
+    )
+    assert dcmtk_logger_name("movescu.net.tls.setup", "unable to load ...") == "dcmtk.dcmtls"
+    no_dictionary = "no data dictionary loaded, check environment variable: DCMDICTPATH"
+    assert dcmtk_logger_name("movescu.dicom.dictionary", no_dictionary) == "dcmtk.apps.movescu"
+    assert dcmtk_logger_name("pynetdicom.assoc") == "pynetdicom.assoc"
 
 
 # --------------------------------------------------------------------------- patterns
@@ -315,8 +330,7 @@ def test_simple_and_ttcc_layouts(tmp_path: Path, capsys: pytest.CaptureFixture[s
     captured = capsys.readouterr()
     assert captured.out == "INFO - Requesting Association\n"
     assert re.fullmatch(
-        r"\d+ \[\d+\] INFO movescu\.net\.scu\.association <> - Requesting Association\n",
-        captured.err,
+        r"\d+ \[\d+\] INFO dcmtk\.apps\.movescu <> - Requesting Association\n", captured.err
     )
 
 
@@ -330,9 +344,9 @@ def test_null_appender_and_additivity(tmp_path: Path, capsys: pytest.CaptureFixt
         "log4cplus.appender.nothing = log4cplus::NullAppender\n",
     )
     configure(LoggingOptions(config_file=cfg), program="movescu")
-    logging.getLogger("movescu.net.scu.association").debug("swallowed")
-    logging.getLogger("movescu.query").debug("shown")
-    assert capsys.readouterr().out == "DEBUG - shown\n"
+    logging.getLogger("movescu.net.scu.log").debug("DIMSE Warning: swallowed (dcmnet)")
+    logging.getLogger("movescu.net.scu.association").debug("shown (apps.movescu)")
+    assert capsys.readouterr().out == "DEBUG - shown (apps.movescu)\n"
 
 
 def test_level_filters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -436,7 +450,7 @@ def test_root_without_appenders_complains_once(tmp_path: Path) -> None:
     logging.getLogger("movescu.net.scu.association").error("one")
     logging.getLogger("movescu.net.scu.association").error("two")
     assert stream.getvalue() == (
-        "log4cplus:ERROR No appenders could be found for logger (movescu.net.scu.association).\n"
+        "log4cplus:ERROR No appenders could be found for logger (dcmtk.apps.movescu).\n"
         "log4cplus:ERROR Please initialize the log4cplus system properly.\n"
     )
 

@@ -364,11 +364,27 @@ def test_seed_written_to_other_file_and_failures_only_at_debug(
             "000b:08c1 TLS error: no shared cipher",
         ),
         ("Connection refused", None),
+        # Python's own texts (issue 13 item 9): DCMTK 3.6.7 storescp/echoscu +tls
+        (
+            "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in violation of protocol"
+            " (_ssl.c:1006)",
+            "000b:0926 TLS error: unexpected eof while reading",
+        ),
+        (
+            "_ssl.c:989: The handshake operation timed out",
+            "000b:000b TLS read operation did not complete (SSL_ERROR_WANT_READ)",
+        ),
+        ("[Errno 104] Connection reset by peer", tlsconnection.SYSCALL),
+        ("Connection reset by peer", "000b:0017 OpenSSL I/O error (SSL_ERROR_SYSCALL)"),
     ],
 )  # fmt: skip
 def test_handshake_failures_as_dcmtls_conditions(text: str, condition: str | None) -> None:
     # codes checked against DCMTK 3.6.7 storescp/storescu (0x800 + OpenSSL reason)
     assert tls.handshake_failure(text) == condition
+
+
+def test_a_reset_without_tls_is_a_tcp_error() -> None:
+    assert tls.handshake_failure("Connection reset by peer", tls_in_use=False) is None
 
 
 def test_read_password_from_a_pipe(capsys: pytest.CaptureFixture[str]) -> None:

@@ -47,7 +47,7 @@ DCMTK: `docs/tls.md`.
 OPTION_DETAILS: dict[str, str] = {
     "--arguments": "The arguments are printed after `@file` expansion, with every option in its long form, as an informational message before the command line is evaluated.  Settings from `--config` and `MOVESCU_*` variables are not shown.",
     "--log-level": "`trace` also shows pydicom's and pynetdicom's own log messages.",
-    "--log-config": "A log4cplus properties file as DCMTK reads it (loggers, console, file and rolling-file appenders, Simple/TTCC/Pattern layouts).  DCMTK's logger names (`dcmtk.apps.movescu`, `dcmtk.apps.movescu.progress`, `dcmtk.dcmnet`, `dcmtk.dcmdata`) are mapped onto ours.",
+    "--log-config": "A log4cplus properties file as DCMTK reads it (loggers, console, file and rolling-file appenders, Simple/TTCC/Pattern layouts).  Each line is logged under the name of the DCMTK logger that logs it (`dcmtk.apps.movescu`, `dcmtk.apps.movescu.progress`, `dcmtk.dcmnet`, `dcmtk.dcmdata`, `dcmtk.dcmtls`), for per-logger settings and `%c`.",
     "--ipv4": "Added from DCMTK 3.7.0 (DCMTK 3.6.7 does not know the IP protocol options).",
     "--key": "`gggg,eeee=value` (hexadecimal group and element) or `DictionaryName=value`.  The value is everything after the first `=`; without a value the attribute is sent empty.  The key replaces the attribute in every query file, or is inserted; without query files the identifier consists of the keys alone.  The value must be valid for the attribute's VR.  May be given more than once; for the same attribute the leftmost `-k` wins.  Our addition: a sequence path such as `ReferencedStudySequence[0].ReferencedSOPInstanceUID=1.2.3` (findscu's syntax) sets an attribute inside a sequence item.",
     "--patient": "C-FIND and C-MOVE presentation contexts of the Patient Root model are proposed; the C-MOVE uses the MOVE context.  movescu never adds or checks the QueryRetrieveLevel: the identifier is sent as built.",
@@ -299,9 +299,12 @@ EXIT_CODES: dict[str, str] = {
     "CMOVE_WARNING": "A final C-MOVE status was a warning (e.g. B000: some sub-operations failed) and none was an error.",
     "CMOVE_ERROR": "A final C-MOVE status was a failure or refusal (A7xx, A801, A900, Cxxx).  Unlike DCMTK, also a C-MOVE that failed at DIMSE level (timeout, peer abort, lost association, no final response).",
     "CANNOT_CREATE_TLS_LAYER": "The TLS layer could not be created (key, certificate, password, profile, cipher suite or random seed; DCMTK 3.7.0).",
-    "HANGUP": "Ours: SIGHUP (the terminal went away); `F: hangup` is logged.",
-    "INTERRUPTED": "Ours: interrupted by SIGINT (Ctrl-C); `F: interrupted` is logged.",
-    "TERMINATED": "Ours: terminated by SIGTERM; `F: terminated` is logged.",
+    "HANGUP": "Ours: SIGHUP (the terminal went away); `F: hangup` is logged, then the "
+    "process dies by the signal (a shell shows 129).",
+    "INTERRUPTED": "Ours: interrupted by SIGINT (Ctrl-C); `F: interrupted` is logged, then "
+    "the process dies by the signal, as DCMTK's does (a shell shows 130).",
+    "TERMINATED": "Ours: terminated by SIGTERM; `F: terminated` is logged, then the process "
+    "dies by the signal (a shell shows 143).",
 }
 
 ADDITIONS = """

@@ -261,7 +261,7 @@ def format_value(elem: DataElement, *, shorten: bool = False) -> tuple[str, int]
         data = bytes(elem.value or b"")
         fmt, size = _BINARY[vr]
         if not data:
-            return "(no value available)", 0
+            return "(no value available)", 1  # DCMTK: the VM of OB/OW/OF/... is always 1
         if len(data) % 2:
             data += b"\0"  # DCMTK pads odd-length values to even
         count = len(data) // size
@@ -285,14 +285,14 @@ def format_value(elem: DataElement, *, shorten: bool = False) -> tuple[str, int]
         texts = [str(v) for v in values]
         if len(texts) == 1 and vr not in _TEXT_VRS:
             texts = texts[0].split("\\")  # a raw multi-valued string (invalid DS/IS)
-        if vr not in _TEXT_VRS:
-            texts = [t.rstrip(" ") for t in texts]
         if vr == "UI":
             texts = [t.rstrip("\0") for t in texts]
             name = find_uid_name(texts[0]) if len(texts) == 1 else None
             if name:
                 return "=" + name, 1
-        printed = "[" + "\\".join(texts) + "]"
+        joined = "\\".join(texts)
+        # DCMTK: the trailing spaces of the whole value go, spaces between values stay
+        printed = "[" + joined.rstrip(" ") + "]"
         vm = 1 if vr in _TEXT_VRS else len(texts)
         if shorten and len(printed) > LINE_LENGTH:
             printed = printed[: LINE_LENGTH - 3] + "..."

@@ -49,6 +49,7 @@ from movescu.net.scu import transport
 from movescu.net.scu.outcome import Ending, MoveOutcome
 from movescu.net.scu.responses import ResponseWatcher
 from movescu.net.seams import hooks, settings
+from movescu.net.seams.identifier import identifier_encoded_as_dcmtk
 from movescu.net.tls import setup as tls
 
 if TYPE_CHECKING:
@@ -198,7 +199,9 @@ class MoveAssociation:
             condition = early.condition
         elif capture.text is not None:
             # a failed TLS handshake is dcmtls' "000b:08xx TLS error: ..." condition
-            condition = tls.handshake_failure(capture.text) or conditions.tcp_error(capture.text)
+            condition = tls.handshake_failure(
+                capture.text, tls_in_use=self.config.tls.enabled
+            ) or conditions.tcp_error(capture.text)
         elif capture.acse_timeout:
             condition = conditions.READ_TIMEOUT
         else:
@@ -297,9 +300,10 @@ class MoveAssociation:
             msg_id, move_context.context_id or 0, str(move_context.transfer_syntax[0])
         )
         try:
-            responses = assoc.send_c_move(
-                identifier, destination, self.move_uid, msg_id=msg_id, priority=PRIORITY_MEDIUM
-            )
+            with identifier_encoded_as_dcmtk(identifier):  # DCMTK's lengths and group lengths
+                responses = assoc.send_c_move(
+                    identifier, destination, self.move_uid, msg_id=msg_id, priority=PRIORITY_MEDIUM
+                )
         except (ValueError, RuntimeError):
             return MoveOutcome(None, Ending.ABORT, conditions.INAPPROPRIATE_DATA)
         try:

@@ -14,4 +14,6 @@ enforces it).  Inside:
   path, the fast C-MOVE response reader).  Switched on only when pynetdicom's
   methods it copies or overrides match the recorded fingerprint; deleting the
   package leaves a slower program with the same behaviour.
+* :mod:`.identifier`: ``send_c_move`` sends the identifier in DCMTK's encoding
+  (pynetdicom's module-level ``encode``, swapped for the one call).
 """

@@ -14,8 +14,6 @@ import re
 import ssl
 from typing import Any
 
-from movescu.dicom.conditions import tcp_error
-
 logger = logging.getLogger(__name__)
 
 __all__ = ["DetailedSocket", "connection_details", "handshake_failure", "tls_server_class"]
@@ -36,19 +34,36 @@ _REASONS = {
 _SSL_TEXT = re.compile(
     r"^\[SSL(?:: (?P<reason>[A-Z0-9_]+))?\] (?P<text>.*?)(?: \(_ssl\.c:\d+\))?$"
 )
+#: where Python's text is not OpenSSL's reason string (DCMTK prints OpenSSL's)
+_OPENSSL_TEXTS = {"UNEXPECTED_EOF_WHILE_READING": "unexpected eof while reading"}
+#: Python's text for a handshake the socket timeout ended (``_ssl.c:989: The ...``)
+_TIMED_OUT = re.compile(r"^(?:_ssl\.c:\d+: )?The (?:handshake|read) operation timed out$")
+#: DCMTK 3.6.7 (dcmtls) when its receive timeout ends a handshake, and when the
+#: connection is reset or closed under it (checked with storescp/echoscu +tls)
+WANT_READ = "000b:000b TLS read operation did not complete (SSL_ERROR_WANT_READ)"
+SYSCALL = "000b:0017 OpenSSL I/O error (SSL_ERROR_SYSCALL)"
+_SYSCALL_TEXTS = frozenset({"Connection reset by peer", "Broken pipe"})
 
 
-def handshake_failure(text: str) -> str | None:
+def handshake_failure(text: str, *, tls_in_use: bool = True) -> str | None:
     """DCMTK's condition for a failed TLS handshake (``000b:0886 TLS error: ...``).
 
-    ``text`` is ``str()`` of Python's SSLError; None when it is not a TLS error.
-    DCMTK's code is 0x800 + OpenSSL's reason code, its text OpenSSL's reason string.
+    ``text`` is ``str()`` of Python's SSLError (or of the OSError or timeout that
+    ended the handshake); None when it is not a TLS failure.  DCMTK's code is
+    0x800 + OpenSSL's reason code, its text OpenSSL's reason string; a timeout
+    is :data:`WANT_READ`, a reset connection :data:`SYSCALL` (with
+    ``tls_in_use``: a reset without TLS is a plain TCP error).
     """
-    match = _SSL_TEXT.match(text.strip())
+    text = text.strip()
+    if _TIMED_OUT.match(text):
+        return WANT_READ
+    if text.split("] ", 1)[-1] in _SYSCALL_TEXTS and (tls_in_use or text.startswith("[SSL")):
+        return SYSCALL
+    match = _SSL_TEXT.match(text)
     if match is None:
         return None
     reason = match.group("reason") or ""
-    message = match.group("text")
+    message = _OPENSSL_TEXTS.get(reason, match.group("text"))
     if reason == "CERTIFICATE_VERIFY_FAILED":
         message = message.split(":", 1)[0]  # Python appends the verify result
     return f"000b:{0x800 + _REASONS.get(reason, 0):04x} TLS error: {message}"
@@ -74,7 +89,8 @@ def tls_server_class(base: type[Any]) -> type[Any]:
                 request.do_handshake()
                 request.settimeout(None)
             except (ssl.SSLError, OSError) as exc:
-                logger.error(handshake_failure(str(exc)) or tcp_error(str(exc)))
+                # any other I/O failure under OpenSSL is its SSL_ERROR_SYSCALL in DCMTK
+                logger.error(handshake_failure(str(exc)) or SYSCALL)
                 self.shutdown_request(request)
                 return
             super().process_request_thread(request, client_address)
