@@ -3,7 +3,8 @@
 Owns the layout of ``OFConsoleApplication::printUsage``/``printHeader``/``printError``
 (columns as in DCMTK 3.6.7: description at column 33) and our identity line.
 Must not import pydicom or pynetdicom: versions are read from installed package
-metadata, so ``--help`` and ``--version`` stay fast.
+metadata and the accelerator's state from pynetdicom's source files, so ``--help``
+and ``--version`` stay fast.
 """
 
 from __future__ import annotations
@@ -84,10 +85,19 @@ def _installed(distribution: str) -> str:
         return "not installed"
 
 
-def format_version() -> str:
-    """The ``--version`` text: our identity, the mirrored DCMTK and the libraries."""
+def format_version(no_accelerator: bool = False) -> str:
+    """The ``--version`` text: our identity, the mirrored DCMTK, the libraries, the accelerator.
+
+    Parameters
+    ----------
+    no_accelerator : bool
+        ``--no-accelerator`` was given with ``--version``.
+    """
     import platform
     import ssl
+
+    # finds and hashes pynetdicom's source without importing it (net/seams/fingerprint.py)
+    from movescu.net.seams.accel import decide
 
     return (
         f"{format_header()}\n"
@@ -100,6 +110,8 @@ def format_version() -> str:
         f"- ConfigArgParse, Version {_installed('ConfigArgParse')}\n"
         # DCMTK 3.7.0 built with OpenSSL names it here (the TLS options use Python's ssl)
         f"- {ssl.OPENSSL_VERSION}\n"
+        "\n"
+        f"{decide(no_accelerator).text}\n"
         "\n"
         f"Report problems at {movescu.ISSUES_URL}\n"
     )

@@ -1032,6 +1032,12 @@ GROUPS: tuple[Group, ...] = (
                         kind=Kind.VALUE,
                         ours=True,
                     ),
+                    Option(
+                        "--no-accelerator",
+                        "",
+                        "run on stock pynetdicom (slower; same behaviour)",
+                        ours=True,
+                    ),
                 ),
             ),
         ),

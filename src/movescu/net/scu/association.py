@@ -92,7 +92,7 @@ class MoveAssociation(ResponseWatcher):
         """
         from pynetdicom import evt
 
-        from movescu.net.seams.accel.requestor import requestor_ae_class
+        from movescu.net.seams import accel
 
         transport.silence_pynetdicom()
         transport.relax_ae_title_validation()
@@ -105,8 +105,9 @@ class MoveAssociation(ResponseWatcher):
                 logger.error(text)
                 raise AssociationError(f"Association Request Failed:\n0006:030c {text}")
         try:
-            # pynetdicom's AE, with the event-driven reactors of net/seams/accel/reactors.py
-            ae = requestor_ae_class()(ae_title=self.calling)
+            # pynetdicom's AE (accelerator on: with net/seams/accel's event-driven reactors)
+            accelerator = accel.decide(self.config.extras.no_accelerator)
+            ae = accel.requestor_ae_class(accelerator)(ae_title=self.calling)
             ae.implementation_class_uid = IMPLEMENTATION_CLASS_UID
             ae.implementation_version_name = IMPLEMENTATION_VERSION_NAME
             ae.maximum_pdu_size = net.max_pdu

@@ -41,6 +41,7 @@ import time
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
+from movescu.net.seams.accel import count_accelerated
 from movescu.net.seams.accel.storedimse import fast_dimse_class
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ def make_fast(assoc: Association) -> None:
         Created by pynetdicom's request handler, socket set, thread not started.
     """
     classes = _classes()
+    count_accelerated()
     assoc.__class__ = classes["association"]
     assoc.dimse.__class__ = fast_dimse_class()
     # the reactor waits on the DIMSE queue: a send_* that pauses it must wake it
