@@ -17,9 +17,6 @@ from tests.support.sender import RawObject, send_raw
 
 from movescu.output import store
 
-#: tests of the accelerator itself: mode accel only (tests/conftest.py)
-pytestmark = pytest.mark.accelerator
-
 enc = Enc()
 PLAIN = (
     enc.el(0x00080016, "UI", CT.encode() + b"\0")

@@ -299,7 +299,8 @@ def test_simple_and_ttcc_layouts(tmp_path: Path, capsys: pytest.CaptureFixture[s
     captured = capsys.readouterr()
     assert captured.out == "INFO - Requesting Association\n"
     assert re.fullmatch(
-        r"\d+ \[\d+\] INFO movescu\.net\.scu\.association <> - Requesting Association\n", captured.err
+        r"\d+ \[\d+\] INFO movescu\.net\.scu\.association <> - Requesting Association\n",
+        captured.err,
     )
 
 
