@@ -8,7 +8,7 @@ length, UIDs of digits and dots, an AE title of printable characters.  The
 values are set through the primitive's own setters in tag order, as
 pynetdicom does, so validation and errors are unchanged.  Anything unusual
 returns None and pynetdicom converts the message itself.  Must not receive or
-answer anything: ``net.fastpath`` calls it.
+answer anything: accel/storestream.py and accel/storedimse.py call it.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ C-STORE-RSP has six fixed elements, so this module owns encoding exactly the
 bytes pynetdicom would send for one: implicit VR little endian, elements in
 tag order, UIDs padded with NUL, the group length first.  Anything else (an
 Error Comment, an Offending Element, empty UIDs, a fragmenting PDU size) is
-left to pynetdicom.  Must not send anything itself: ``net.fastpath`` does.
+left to pynetdicom.  Must not send anything itself: accel/storestream.py and
+accel/storedimse.py do.
 """
 
 from __future__ import annotations
