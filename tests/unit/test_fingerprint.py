@@ -217,3 +217,12 @@ def test_normalise_ignores_decorators_comments_blank_lines_and_indentation() -> 
     assert fingerprint.source_hash(
         fingerprint.method_source(commented, "Outer.ready") or ""
     ) == fingerprint.source_hash(ready)
+
+
+def test_versions_are_read_from_dist_info_as_text(tmp_path: Path) -> None:
+    info = tmp_path / "configargparse-1.9.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ConfigArgParse\nVersion: 1.9.0\n")
+    assert fingerprint.dist_info_version(tmp_path, "ConfigArgParse") == "1.9.0"
+    assert fingerprint.dist_info_version(tmp_path, "pydicom") is None
+    assert fingerprint.dist_info_version(tmp_path / "missing", "pydicom") is None

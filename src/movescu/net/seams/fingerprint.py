@@ -351,24 +351,57 @@ def locate() -> Installation | None:
 def installed_version(directory: Path) -> str:
     """The version of the pynetdicom in ``directory``, from its distribution metadata.
 
-    The ``*.dist-info`` beside the package is read as text; otherwise
-    :mod:`importlib.metadata` is asked (an editable or unusual install).
+    The ``*.dist-info`` beside the package is read as text (:func:`dist_info_version`);
+    otherwise :mod:`importlib.metadata` is asked (an editable or unusual install).
     """
-    for info in sorted(directory.parent.glob(f"{PACKAGE}-*.dist-info")):
-        try:
-            for line in (info / "METADATA").read_text(encoding="utf-8").splitlines():
-                if line.startswith("Version:"):
-                    return line.split(":", 1)[1].strip()
-                if not line:
-                    break
-        except OSError:
-            continue
+    found = dist_info_version(directory.parent, PACKAGE)
+    if found is not None:
+        return found
     from importlib import metadata
 
     try:
         return metadata.version(PACKAGE)
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+def dist_info_version(site: Path, distribution: str) -> str | None:
+    """``Version:`` of ``distribution``'s ``*.dist-info`` in ``site``, read as text.
+
+    Cheaper than :mod:`importlib.metadata` (``--version`` uses it for every
+    library it names).
+
+    Parameters
+    ----------
+    site : Path
+        The directory holding the installed package (site-packages).
+    distribution : str
+        The distribution name, in any case (``ConfigArgParse``).
+
+    Returns
+    -------
+    str or None
+        None when there is no readable ``*.dist-info`` of that name.
+    """
+    prefix = distribution.lower().replace("-", "_") + "-"
+    try:
+        names = sorted(
+            entry.name
+            for entry in site.iterdir()
+            if entry.name.lower().startswith(prefix) and entry.name.endswith(".dist-info")
+        )
+    except OSError:
+        return None
+    for name in names:
+        try:
+            for line in (site / name / "METADATA").read_text(encoding="utf-8").splitlines():
+                if line.startswith("Version:"):
+                    return line.split(":", 1)[1].strip()
+                if not line:
+                    break
+        except OSError:
+            continue
+    return None
 
 
 def differences(directory: Path, recorded: tuple[RecordedMethod, ...] = RECORDED) -> list[str]:
