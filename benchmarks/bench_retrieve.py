@@ -5,7 +5,10 @@ study, and optionally one multi-frame object of M MiB in a second study),
 loading it once into a real peer (Orthanc via REST, or DCMTK dcmqrscp), and
 timing ``C-MOVE`` retrieves by DCMTK ``/usr/bin/movescu`` and by ours
 (``python -m movescu`` with ``PYTHONPATH=src`` unless ``--ours`` says otherwise),
-alternating which goes first in each run.  Per child process it measures wall
+alternating which goes first in each run.  Modes: ``default`` and ``+B`` (the
+output modes), ``stock`` and ``stock+B`` (the same with ours on stock
+pynetdicom, ``--no-accelerator``: only ours runs, its ratio is to DCMTK's run
+of the same output mode).  Per child process it measures wall
 time and peak RSS (GNU ``/usr/bin/time``), and checks the exit code and the number of
 files written.  It prints medians, ours/DCMTK ratios, images/s, MB/s and peak
 RSS as Markdown tables.  Must not be imported by the test suite except through
@@ -20,7 +23,7 @@ on its own sockets).
 Usage::
 
     python benchmarks/bench_retrieve.py --images 1000 --size-kb 525 --runs 5 \\
-        --peer orthanc --bigobject-mb 200 --modes default,+B
+        --peer orthanc --bigobject-mb 200 --modes default,+B,stock
 """
 
 from __future__ import annotations
@@ -227,6 +230,15 @@ class Tools:
         return [DCMTK_MOVESCU], self.dcmtk_stock_env, AE_DCMTK
 
 
+#: mode -> (output mode, accelerator on)
+MODES = {
+    "default": ("default", True),
+    "+B": ("+B", True),
+    "stock": ("default", False),
+    "stock+B": ("+B", False),
+}
+
+
 def retrieve(
     tools: Tools,
     tool: str,
@@ -242,8 +254,11 @@ def retrieve(
     out = Path(tempfile.mkdtemp(prefix=f"{tool}-", dir=scratch))
     argv = [*prefix, "-S", "-aet", aet, "-aem", aet, "-aec", peer.ae_title]
     argv += ["+P", str(ports[aet]), "-od", str(out)]
-    if mode == "+B":
+    output, accelerated = MODES[mode]
+    if output == "+B":
         argv.append("+B")
+    if tool == "ours" and not accelerated:
+        argv.append("--no-accelerator")
     argv += ["-k", "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={study.study_uid}"]
     argv += [peer.host, str(peer.port)]
     log = scratch / f"{tool}-{mode}.log"
@@ -311,7 +326,7 @@ def report(result: Result, studies: dict[str, Study]) -> str:
         wall = _median([s.seconds for s in samples])
         rss = _median([s.max_rss_kib / 1024 for s in samples])
         ok = all(s.returncode == 0 and s.files == len(study.files) for s in samples)
-        best = groups.get((label, mode, "dcmtk"))
+        best = groups.get((label, MODES[mode][0], "dcmtk"))
         ratio = ""
         if best and tool != "dcmtk":
             ratio = f"{wall / _median([s.seconds for s in best]):.2f}"
@@ -378,7 +393,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--runs", type=int, default=5, help="timed runs per tool and mode")
     p.add_argument("--peer", choices=("orthanc", "dcmqrscp"), default="orthanc")
     p.add_argument("--bigobject-mb", type=int, default=200, help="multi-frame object (0: none)")
-    p.add_argument("--modes", default="default,+B", help="comma list of default and +B")
+    p.add_argument(
+        "--modes", default="default,+B", help="comma list of default, +B, stock, stock+B"
+    )
     p.add_argument("--dcmtk-stock-runs", type=int, default=1, help="runs of Nagle-on DCMTK")
     p.add_argument("--startup-runs", type=int, default=10, help="--version/--help timings")
     p.add_argument("--ours", help="command line of our movescu (default: python -m movescu)")
@@ -391,7 +408,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; 0 when every retrieve succeeded."""
     args = parse_args(argv)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    if any(m not in ("default", "+B") for m in modes):
+    if any(m not in MODES for m in modes):
         raise SystemExit(f"unknown mode in {args.modes!r}")
     tools = Tools(args.ours.split() if args.ours else None)
     scratch_owner = None
@@ -445,6 +462,8 @@ def _benchmark(args: argparse.Namespace, modes: list[str], tools: Tools, scratch
             for run in range(args.runs):
                 for mode in modes:
                     order = ["dcmtk", "ours"] if run % 2 == 0 else ["ours", "dcmtk"]
+                    if not MODES[mode][1]:  # stock: only ours (DCMTK has no such mode)
+                        order = ["ours"]
                     for tool in order:
                         sample = retrieve(tools, tool, mode, peer, study, ports, scratch, expect)
                         result.samples.append(sample)

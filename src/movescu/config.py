@@ -333,6 +333,8 @@ class ExtraOptions:
     progress: bool | None = None
     #: ``--report FILE``: JSON report of the run
     report: Path | None = None
+    #: ``--no-accelerator``: stock pynetdicom, never the accelerator (net/seams/accel)
+    no_accelerator: bool = False
 
 
 class StudySorting(Enum):

@@ -108,8 +108,12 @@ def retrieve(config: Config, identifiers: Sequence[IdentifierLike]) -> ExitCode:
 
 def _execute(config: Config, load: Callable[[], Sequence[IdentifierLike]]) -> ExitCode:
     """Start the SCP, load the identifiers, perform the moves; always clean up and report."""
+    from movescu.net.seams import accel
     from movescu.report import RunReport
     from movescu.summary import RunTracker
+
+    # ours, at -d: which receive path this run takes (the SCU and SCP decide alike)
+    logger.debug("%s", accel.decide(config.extras.no_accelerator).text)
 
     report = RunReport()
     # progress display, timings and the -v summary (DECISIONS rule 7)

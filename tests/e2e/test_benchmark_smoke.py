@@ -1,8 +1,9 @@
 """Smoke test of ``benchmarks/bench_retrieve.py``: it still runs end to end.
 
 Runs the benchmark once at a small size (50 images, one small multi-frame
-object, one run, both output modes) against Orthanc, as CI does, and checks
-that every retrieve succeeded and the report prints ratios.  No timing is
+object, one run, both output modes and ours in stock mode) against Orthanc and
+dcmqrscp, as CI does, and checks that every retrieve succeeded and the report
+prints ratios.  No timing is
 asserted: the numbers depend on the machine (docs/performance.md).
 """
 
@@ -26,7 +27,7 @@ def test_benchmark_runs_and_reports_ratios(tmp_path: Path, peer: str) -> None:
         orthanc_binary()
     argv = [sys.executable, str(REPO / "benchmarks" / "bench_retrieve.py")]
     argv += ["--images", "50", "--size-kb", "20", "--runs", "1", "--bigobject-mb", "2"]
-    argv += ["--modes", "default,+B", "--dcmtk-stock-runs", "0", "--startup-runs", "1"]
+    argv += ["--modes", "default,+B,stock", "--dcmtk-stock-runs", "0", "--startup-runs", "1"]
     argv += ["--peer", peer, "--workdir", str(tmp_path / "work")]
     argv += ["--json", str(tmp_path / "result.json")]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
@@ -34,7 +35,8 @@ def test_benchmark_runs_and_reports_ratios(tmp_path: Path, peer: str) -> None:
     table = [line for line in done.stdout.splitlines() if line.startswith("| 50 x 20 kB")]
     ours = [line for line in table if "| ours |" in line]
     dcmtk = [line for line in table if "DCMTK TCP_NODELAY=1" in line]
-    assert len(ours) == 2 and len(dcmtk) == 2, done.stdout
+    assert len(ours) == 3 and len(dcmtk) == 2, done.stdout
+    assert len([line for line in ours if "| stock | ours |" in line]) == 1, done.stdout
     # the last column of our rows is the ratio to DCMTK's best: a positive number
     for line in ours:
         assert float(line.rstrip(" |").split("|")[-1]) > 0

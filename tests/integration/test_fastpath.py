@@ -20,6 +20,9 @@ from tests.support.sender import RawObject, send_raw
 from movescu.net.scp.monitor import PduMonitor
 from movescu.net.seams.accel import reactors as fastpath
 
+#: tests of the accelerator itself: mode accel only (tests/conftest.py)
+pytestmark = pytest.mark.accelerator
+
 enc = Enc()
 
 

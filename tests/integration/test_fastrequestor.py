@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tests.integration.scp_support import running_scp
 
 from movescu.net.seams.accel.requestor import requestor_ae_class
+
+#: tests of the accelerator itself: mode accel only (tests/conftest.py)
+pytestmark = pytest.mark.accelerator
 
 VERIFICATION = "1.2.840.10008.1.1"
 

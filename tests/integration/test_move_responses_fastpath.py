@@ -31,6 +31,9 @@ from movescu.net.seams.accel import movedimse
 from movescu.query import Identifier
 from movescu.retrieve import retrieve
 
+#: tests of the accelerator itself: mode accel only (tests/conftest.py)
+pytestmark = pytest.mark.accelerator
+
 
 @pytest.fixture
 def debug_log() -> Iterator[Callable[[], list[str]]]:

@@ -34,6 +34,9 @@ from movescu.net.scp.server import StorageSCP
 from movescu.net.seams.accel.storedimse import fast_dimse_class
 from movescu.net.seams.accel.storestream import StoreStream
 
+#: tests of the accelerator itself: mode accel only (tests/conftest.py)
+pytestmark = pytest.mark.accelerator
+
 STORE = 1  # context ID of CT / explicit VR LE
 ECHO = 3  # context ID of Verification
 #: a PDU layout: called with the client once associated; returns the statuses read

@@ -353,3 +353,34 @@ def test_values_from_environment_are_checked_like_options(run_main: Runner) -> N
 def test_help_and_version_ignore_lower_sources(run_main: Runner) -> None:
     result = run_main(["--version"], {"MOVESCU_ABORT": "maybe"})
     assert result.rc == 0 and "pynetdicom" in result.out
+
+
+# --------------------------------------------------------------------------- ours
+
+
+def test_no_accelerator_from_command_line_environment_or_config_file(
+    run_main: Runner, tmp_path: Path
+) -> None:
+    def no_accelerator(argv: list[str], env: dict[str, str] | None = None) -> bool:
+        config = run_main(["peer", "104", *K, *argv], env or {}).config
+        assert config is not None
+        return config.extras.no_accelerator
+
+    conf = tmp_path / "m.conf"
+    conf.write_text("no-accelerator = true\n")
+    assert no_accelerator([]) is False
+    assert no_accelerator(["--no-accelerator"]) is True
+    assert no_accelerator([], {"MOVESCU_NO_ACCELERATOR": "true"}) is True
+    assert no_accelerator([], {"MOVESCU_NO_ACCELERATOR": "false"}) is False
+    assert no_accelerator([], {"MOVESCU_CONFIG": str(conf)}) is True
+    result = run_main(["peer", "104", *K], {"MOVESCU_NO_ACCELERATOR": "maybe"})
+    assert result.error is not None and "MOVESCU_NO_ACCELERATOR" in result.error
+
+
+def test_version_says_whether_the_accelerator_is_on(run_main: Runner) -> None:
+    from movescu.net.seams import accel
+
+    lines = run_main(["--version"]).out.splitlines()
+    assert accel.fingerprint_state().text in lines
+    lines = run_main(["--version", "--no-accelerator"]).out.splitlines()
+    assert "accelerator: off (--no-accelerator)" in lines

@@ -86,7 +86,7 @@ def parse_command_line(
     if scan.has("--help"):
         return TextOutput(format_usage())
     if scan.has("--version"):
-        return TextOutput(format_version())
+        return TextOutput(format_version(no_accelerator=scan.has("--no-accelerator")))
     # DCMTK 3.7.0: --list-ciphers and --list-profiles are exclusive options, like --version
     if scan.has("--list-ciphers") or scan.has("--list-profiles"):
         from movescu.cli.helpformat import format_header

@@ -3,7 +3,8 @@
 Owns the layout of ``OFConsoleApplication::printUsage``/``printHeader``/``printError``
 (columns as in DCMTK 3.6.7: description at column 33) and our identity line.
 Must not import pydicom or pynetdicom: versions are read from installed package
-metadata, so ``--help`` and ``--version`` stay fast.
+metadata and the accelerator's state from pynetdicom's source files, so ``--help``
+and ``--version`` stay fast.
 """
 
 from __future__ import annotations
@@ -75,8 +76,24 @@ def format_usage() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _installed(distribution: str) -> str:
-    from importlib import metadata  # lazily: costs ~15 ms, only --version needs it
+def _installed(distribution: str, module: str) -> str:
+    """The version of ``distribution`` whose ``module`` ``import`` would load."""
+    import importlib.util
+    from pathlib import Path
+
+    from movescu.net.seams.fingerprint import dist_info_version
+
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None:
+        where = spec.submodule_search_locations or ([spec.origin] if spec.origin else [])
+        for location in where:  # the package directory or the module file
+            found = dist_info_version(Path(location).parent, distribution)
+            if found is not None:
+                return found
+    from importlib import metadata  # costs ~15 ms: only for an unusual install
 
     try:
         return metadata.version(distribution)
@@ -84,10 +101,19 @@ def _installed(distribution: str) -> str:
         return "not installed"
 
 
-def format_version() -> str:
-    """The ``--version`` text: our identity, the mirrored DCMTK and the libraries."""
+def format_version(no_accelerator: bool = False) -> str:
+    """The ``--version`` text: our identity, the mirrored DCMTK, the libraries, the accelerator.
+
+    Parameters
+    ----------
+    no_accelerator : bool
+        ``--no-accelerator`` was given with ``--version``.
+    """
     import platform
     import ssl
+
+    # finds and hashes pynetdicom's source without importing it (net/seams/fingerprint.py)
+    from movescu.net.seams.accel import decide
 
     return (
         f"{format_header()}\n"
@@ -95,11 +121,13 @@ def format_version() -> str:
         f"Python: {platform.python_implementation()} {platform.python_version()}\n"
         "\n"
         "External libraries used:\n"
-        f"- pydicom, Version {_installed('pydicom')}\n"
-        f"- pynetdicom, Version {_installed('pynetdicom')}\n"
-        f"- ConfigArgParse, Version {_installed('ConfigArgParse')}\n"
+        f"- pydicom, Version {_installed('pydicom', 'pydicom')}\n"
+        f"- pynetdicom, Version {_installed('pynetdicom', 'pynetdicom')}\n"
+        f"- ConfigArgParse, Version {_installed('ConfigArgParse', 'configargparse')}\n"
         # DCMTK 3.7.0 built with OpenSSL names it here (the TLS options use Python's ssl)
         f"- {ssl.OPENSSL_VERSION}\n"
+        "\n"
+        f"{decide(no_accelerator).text}\n"
         "\n"
         f"Report problems at {movescu.ISSUES_URL}\n"
     )

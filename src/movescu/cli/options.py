@@ -1047,6 +1047,12 @@ GROUPS: tuple[Group, ...] = (
                         kind=Kind.VALUE,
                         ours=True,
                     ),
+                    Option(
+                        "--no-accelerator",
+                        "",
+                        "run on stock pynetdicom (slower; same behaviour)",
+                        ours=True,
+                    ),
                 ),
             ),
             # storescp 3.6.7's output organisation and event options (issue 15)

@@ -378,12 +378,13 @@ def evaluate_query(
 
 
 def evaluate_extras(options: Options) -> ExtraOptions:
-    """Our additions: ``--progress``/``--no-progress`` and ``--report``."""
+    """Our additions: ``--progress``/``--no-progress``, ``--report``, ``--no-accelerator``."""
     progress = _choice(options, *block_members("progress"), default=None)
     report = options.last("--report")
     return ExtraOptions(
         progress=progress if isinstance(progress, bool) else None,
         report=Path(report.values[0]) if report else None,
+        no_accelerator=options.given("--no-accelerator"),
     )
 
 

@@ -168,15 +168,17 @@ class StorageSCP:
     def _start_server(self, ae: Any, address: tuple[str, int], handlers: list[Any]) -> Any:
         """Serve in a thread: event-driven reactors, DCMTK's ``+ac`` check when asked for.
 
-        ``ae.make_server`` with :mod:`movescu.net.seams.accel.reactors`'s request handler
-        (pynetdicom's own reactors poll every millisecond) and a short
-        ``serve_forever`` poll, so :meth:`stop` does not wait 0.5 s for it.
+        ``ae.make_server`` with :func:`movescu.net.seams.accel.request_handler_class`'s
+        request handler (accelerator on: event-driven reactors; pynetdicom's own poll
+        every millisecond) and a short ``serve_forever`` poll, so :meth:`stop` does not
+        wait 0.5 s for it.
         """
         from pynetdicom.transport import ThreadedAssociationServer
 
-        from movescu.net.seams.accel.reactors import request_handler_class
+        from movescu.net.seams import accel
 
-        kwargs: dict[str, Any] = {"request_handler": request_handler_class()}
+        accelerator = accel.decide(self.config.extras.no_accelerator)
+        kwargs: dict[str, Any] = {"request_handler": accel.request_handler_class(accelerator)}
         server_class: type[Any] = ThreadedAssociationServer
         if self.config.storage.access_control:
             server_class = _access_controlled_server_class()

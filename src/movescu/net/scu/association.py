@@ -126,12 +126,13 @@ class MoveAssociation:
 
     def _make_ae(self) -> Any:
         """Our requestor AE: identity, ``-pdu``, timeouts, the FIND and MOVE contexts."""
-        from movescu.net.seams.accel.requestor import requestor_ae_class
+        from movescu.net.seams import accel
 
         net = self.config.network
         try:
-            # pynetdicom's AE, with the event-driven reactors of net/seams/accel/reactors.py
-            ae = requestor_ae_class()(ae_title=self.calling)
+            # pynetdicom's AE (accelerator on: with net/seams/accel's event-driven reactors)
+            accelerator = accel.decide(self.config.extras.no_accelerator)
+            ae = accel.requestor_ae_class(accelerator)(ae_title=self.calling)
             ae.implementation_class_uid = IMPLEMENTATION_CLASS_UID
             ae.implementation_version_name = IMPLEMENTATION_VERSION_NAME
             ae.maximum_pdu_size = net.max_pdu

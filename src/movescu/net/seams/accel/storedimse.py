@@ -5,7 +5,11 @@ Owns ``FastDIMSE``, the subclass of pynetdicom's ``DIMSEServiceProvider`` that
 a clean received C-STORE-RQ becomes its primitive through
 :mod:`movescu.net.seams.accel.storerequest`, a plain C-STORE-RSP is encoded by
 :mod:`movescu.net.seams.accel.storeresponse`; everything else, and every unusual command,
-goes through pynetdicom unchanged.  Must not change what is sent or accepted.
+goes through pynetdicom unchanged.  Clean C-STOREs are answered before they get
+here (:mod:`movescu.net.seams.accel.storestream`); this path serves the ones
+that inline path leaves to pynetdicom (a command set in several fragments,
+command and data in one PDU, bound DIMSE handlers, a status it does not
+answer itself).  Must not change what is sent or accepted.
 """
 
 from __future__ import annotations

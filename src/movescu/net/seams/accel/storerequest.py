@@ -7,7 +7,7 @@ clean case (read by :func:`movescu.dicom.commandset.store_request_fields`).  The
 values are set through the primitive's own setters in tag order, as
 pynetdicom does, so validation and errors are unchanged.  Anything unusual
 returns None and pynetdicom converts the message itself.  Must not receive or
-answer anything: ``net.fastpath`` calls it.
+answer anything: accel/storestream.py and accel/storedimse.py call it.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ response primitive is such a plain one, whose bytes
 :func:`movescu.dicom.commandset.encode_store_response` writes as pynetdicom
 would.  Anything else (an
 Error Comment, an Offending Element, empty UIDs, a fragmenting PDU size) is
-left to pynetdicom.  Must not send anything itself: ``net.fastpath`` does.
+left to pynetdicom.  Must not send anything itself: accel/storestream.py and
+accel/storedimse.py do.
 """
 
 from __future__ import annotations

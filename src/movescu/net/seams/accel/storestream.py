@@ -78,7 +78,7 @@ class StoreObserver(Protocol):
 
 
 class BufferedSocket(Protocol):
-    """The receive-buffer access of ``net.fastpath``'s ``FastSocket``."""
+    """The receive-buffer access of ``FastSocket`` (accel/fastsocket.py)."""
 
     def buffered_view(self) -> memoryview:
         """The received bytes not yet handed out."""
