@@ -112,7 +112,11 @@ def test_logger_names_and_thresholds_as_dcmtk(
 
     def ours(argv: list[str]) -> list[str]:
         lines = run_main(argv)[1]
-        return [line for line in lines if "|Summary: " not in line]
+        # ours, not DCMTK's: the -d line that says which receive path the run takes
+        extra = [line for line in lines if "|accelerator: " in line]
+        assert all(line.startswith("dcmtk.apps.movescu|DEBUG|") for line in extra), extra
+        assert len(extra) <= 1, extra
+        return [line for line in lines if "|Summary: " not in line and line not in extra]
 
     theirs = _run(dcmtk, tmp_path, "dcmtk", CONFIGS[config])
     mine = _run(ours, tmp_path, "ours", CONFIGS[config])

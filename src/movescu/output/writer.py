@@ -17,6 +17,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,7 +107,9 @@ def output_path(directory: Path, name: str) -> Path:
     return Path(name) if str(directory) in ("", ".") else directory / name
 
 
-def write_object(target: Path, chunks: Iterable[Chunk], *, warn_existing: bool = True) -> int:
+def write_object(
+    target: Path, chunks: Iterable[Chunk], *, warn_existing: bool = True, mode: int | None = None
+) -> int:
     """Write ``chunks`` to ``target`` atomically.
 
     Parameters
@@ -117,6 +120,8 @@ def write_object(target: Path, chunks: Iterable[Chunk], *, warn_existing: bool =
         The file content in order (may be a generator: nothing is held in memory).
     warn_existing : bool
         Log DCMTK's ``DICOM file already exists, overwriting`` warning (normal mode).
+    mode : int, optional
+        The file's permission bits (default DCMTK's 0666 less the umask).
 
     Returns
     -------
@@ -145,7 +150,7 @@ def write_object(target: Path, chunks: Iterable[Chunk], *, warn_existing: bool =
                 else:
                     _write_all(fd, chunk)
                     total += len(chunk)
-            os.fchmod(fd, _FILE_MODE)
+            os.fchmod(fd, _FILE_MODE if mode is None else mode)
         finally:
             os.close(fd)
         os.replace(temp, target)
@@ -252,6 +257,24 @@ def adopt_file(source: str, target: Path, *, warn_existing: bool = True) -> int 
             return None
         raise WriteError(target, exc.strerror or str(exc)) from exc
     return size
+
+
+@contextmanager
+def scratch_directory(prefix: str) -> Iterator[Path]:
+    """A private temporary directory, removed with everything in it at the end.
+
+    Parameters
+    ----------
+    prefix : str
+        Start of the directory's name (in the system's temporary directory).
+
+    Yields
+    ------
+    Path
+        The directory (mode 0700).
+    """
+    with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
+        yield Path(scratch)
 
 
 def creation_refused(directory: Path) -> str | None:

@@ -21,7 +21,6 @@ import os
 import re
 import ssl
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -142,7 +141,9 @@ _PEM_LABEL = re.compile(rb"-----BEGIN [A-Z0-9 ]+-----")
 @contextmanager
 def _pem_copies() -> Iterator[Callable[[Path, KeyFileFormat, str], Path | None]]:
     """DER files as temporary PEM copies (Python's ssl reads PEM files only)."""
-    with tempfile.TemporaryDirectory(prefix="movescu-tls-") as scratch:
+    from movescu.output.writer import scratch_directory, write_object
+
+    with scratch_directory("movescu-tls-") as scratch:
 
         def pem(path: Path, key_format: KeyFileFormat, label: str) -> Path | None:
             try:
@@ -152,8 +153,12 @@ def _pem_copies() -> Iterator[Callable[[Path, KeyFileFormat, str], Path | None]]
             if key_format is KeyFileFormat.PEM:
                 return path if _PEM_LABEL.search(data) else None
             body = base64.encodebytes(data).decode("ascii")
-            copy = Path(scratch) / f"{len(os.listdir(scratch))}.pem"
-            copy.write_text(f"-----BEGIN {label}-----\n{body}-----END {label}-----\n")
+            copy = scratch / f"{len(os.listdir(scratch))}.pem"
+            text = f"-----BEGIN {label}-----\n{body}-----END {label}-----\n"
+            try:
+                write_object(copy, [text.encode("ascii")], warn_existing=False, mode=0o600)
+            except OSError:
+                return None
             return copy
 
         yield pem
@@ -315,9 +320,9 @@ def write_random_seed(options: TLSOptions) -> None:
     try:
         if not readable:  # DCMTK's canWriteRandomSeed(): only after a seed was read
             raise OSError
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(ssl.RAND_bytes(1024))
+        from movescu.output.writer import write_object
+
+        write_object(Path(target), [ssl.RAND_bytes(1024)], warn_existing=False, mode=0o600)
     except OSError:
         logger.debug(_SEED_FAILED.format(target))
 
