@@ -3,8 +3,8 @@
 Owns reading the PDV items of a whole received P-DATA-TF PDU (without copying
 it: a bytearray or a view of the socket's receive buffer), encoding a PDU of
 one PDV exactly as pynetdicom encodes it (PS3.8 9.3.5), and DCMTK's "Max Send
-PDV" for a peer's maximum PDU length.  Must not interpret the fragments
-(net/seams/accel/storestream.py does).
+PDV" for a peer's maximum PDU length, with the largest fragment we send it.
+Must not interpret the fragments (net/seams/accel/storestream.py does).
 """
 
 from __future__ import annotations
@@ -73,6 +73,60 @@ def p_data_tf(context_id: int, control: int, fragment: bytes) -> bytes:
     return struct.pack(">BBL", P_DATA_TF, 0, len(item)) + item
 
 
+#: DCMTK's maximum outgoing PDU size (dcmMaxOutgoingPDUSize, ASC_MAXIMUMPDUSIZE)
+MAX_OUTGOING_PDU = 131072
+#: DCMTK's fallback PDV length: its minimum PDU size (ASC_MINIMUMPDUSIZE 4096) - 12
+_DEFAULT_PDV = 4096 - _PDV_OVERHEAD
+
+
+def send_pdv(peer_max_pdu: int) -> tuple[int, list[str]]:
+    """DCMTK's ``Max Send PDV`` for a peer's maximum PDU length, with its warnings.
+
+    DCMTK caps the peer's maximum at its own maximum outgoing PDU size (a peer's
+    0, "unlimited", counts as that maximum), makes it even, subtracts the 12
+    bytes of PDU and PDV headers and falls back to 4084 when what is left is
+    below 12 bytes.  Checked against DCMTK 3.6.7 (tests/interop).
+
+    Parameters
+    ----------
+    peer_max_pdu : int
+        The peer's maximum PDU length as negotiated (0: unlimited).
+
+    Returns
+    -------
+    (int, list of str)
+        The length of the PDVs DCMTK sends, and the ``W:`` lines it logs
+        (``ASSOC: ...``) on the way, in order.
+    """
+    warnings: list[str] = []
+    length = peer_max_pdu if 0 < peer_max_pdu <= MAX_OUTGOING_PDU else MAX_OUTGOING_PDU
+    if length % 2:
+        warnings.append(f"ASSOC: PDV send length {length} is odd (using {length - 1})")
+        length -= 1
+    length -= _PDV_OVERHEAD
+    if length <= 0:
+        warnings.append(f"ASSOC: PDV send length {length} (using default)")
+        length = _DEFAULT_PDV
+    elif length < _PDV_OVERHEAD:
+        warnings.append("ASSOC: PDV send length too small, using DUL to split larger PDVs.")
+        length = _DEFAULT_PDV
+    return length, warnings
+
+
+def send_fragment(peer_max_pdu: int) -> int:
+    """The largest fragment (PDV value) DCMTK sends to a peer with this maximum PDU length.
+
+    That is the ``Max Send PDV`` of :func:`send_pdv`, except where DCMTK logs
+    "too small, using DUL to split larger PDVs": its DUL then splits each PDV
+    to fit the peer's PDU (a peer's 18 gets fragments of 6 bytes).  A maximum
+    of 12 or less leaves no room for a fragment (DCMTK then fails to send); the
+    4084 bytes DCMTK logs are used.
+    """
+    length = peer_max_pdu if 0 < peer_max_pdu <= MAX_OUTGOING_PDU else MAX_OUTGOING_PDU
+    length = length - length % 2 - _PDV_OVERHEAD
+    return length if length > 0 else _DEFAULT_PDV
+
+
 def max_send_pdv(peer_max_pdu: int) -> int:
-    """DCMTK's ``Max Send PDV`` (the peer's maximum PDU length - 12); 0 (unlimited) stays 0."""
-    return max(peer_max_pdu - _PDV_OVERHEAD, 0)
+    """DCMTK's ``Max Send PDV`` for a peer's maximum PDU length (see :func:`send_pdv`)."""
+    return send_pdv(peer_max_pdu)[0]

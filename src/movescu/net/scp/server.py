@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from movescu.config import Config, IPFamily
 from movescu.dicom import conditions, messages
 from movescu.dicom.dimse import STATUS_OUT_OF_RESOURCES, STATUS_SUCCESS
-from movescu.dicom.pdata import max_send_pdv
+from movescu.dicom.pdata import send_fragment, send_pdv
 from movescu.dicom.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS
 from movescu.errors import NetworkInitError, PrivilegeError
 from movescu.net import guards
@@ -311,9 +311,13 @@ class StorageSCP:
                 logger.debug("%s", line)
 
     def _on_accepted(self, event: Event) -> None:
-        # DCMTK: Max Send PDV = the peer's maximum PDU length - 12 (PDU + PDV headers)
-        peer_max = event.assoc.requestor.maximum_length or 0
-        logger.info("Sub-Association Acknowledged (Max Send PDV: %d)", max_send_pdv(peer_max))
+        their_max = event.assoc.requestor.maximum_length or 0
+        pdv, warnings = send_pdv(their_max)
+        for warning in warnings:
+            logger.warning("%s", warning)
+        # the PDVs DCMTK sends, not pynetdicom's
+        hooks.limit_send_fragments(event.assoc, send_fragment(their_max))
+        logger.info("Sub-Association Acknowledged (Max Send PDV: %d)", pdv)
         if logger.isEnabledFor(logging.DEBUG):
             for line in acknowledged_dump(event.assoc, self.config.network.max_pdu):
                 logger.debug("%s", line)

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from movescu.config import Config, PendingDatasetHandling
 from movescu.dicom import conditions, contexts, messages
 from movescu.dicom.dimse import STATUS_PENDING, has_data_set, suboperation_counters
-from movescu.dicom.pdata import max_send_pdv
+from movescu.dicom.pdata import send_fragment, send_pdv
 from movescu.errors import (
     AssociationError,
     AssociationParametersError,
@@ -207,6 +207,12 @@ class MoveAssociation:
 
     def _check_negotiated(self, assoc: Association) -> None:
         """Log the negotiated parameters; raise when no context was accepted."""
+        their_max = assoc.acceptor.maximum_length or 0
+        pdv, warnings = send_pdv(their_max)
+        for warning in warnings:
+            logger.warning("%s", warning)
+        # the PDVs DCMTK sends, not pynetdicom's
+        hooks.limit_send_fragments(assoc, send_fragment(their_max))
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("Association Parameters Negotiated:")
             movelog.log_lines(logging.DEBUG, messages.association_dump("AC", self._summary(assoc)))
@@ -219,9 +225,7 @@ class MoveAssociation:
             if assoc.is_established:
                 assoc.abort()
             raise NoPresentationContextError("No Acceptable Presentation Contexts")
-        their_max = assoc.acceptor.maximum_length or 0
-        # DCMTK: Max Send PDV = peer's max PDU - 12 (PDV header), unlimited (0) stays 0
-        logger.info("Association Accepted (Max Send PDV: %d)", max_send_pdv(their_max))
+        logger.info("Association Accepted (Max Send PDV: %d)", pdv)
 
     def _summary(self, assoc: Association | None) -> messages.AssociationSummary:
         return movelog.association_summary(
