@@ -27,7 +27,6 @@ Must not log errors nor touch the socket itself.
 from __future__ import annotations
 
 import enum
-import logging
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,12 +34,13 @@ from typing import TYPE_CHECKING, Any
 
 from movescu.dicom import conditions
 from movescu.dicom.pdata import P_DATA_TF
+from movescu.net.logblock import block_aware_logger
 from movescu.net.seams import hooks
 
 if TYPE_CHECKING:
     from pynetdicom.association import Association
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 #: the longest other PDU the Storage SCP reads (an A-ASSOCIATE-RQ with 128
 #: contexts is ~20 KB); without a limit a 6-byte header could make us buffer 4 GiB

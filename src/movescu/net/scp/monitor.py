@@ -25,10 +25,11 @@ from movescu.dicom.dimse import (
     MESSAGE_ID,
 )
 from movescu.dicom.sop_classes import prefix_for
+from movescu.net.logblock import block_aware_logger, together
 from movescu.net.scp.log import request_dump
 
-logger = logging.getLogger("movescu.net.scp.server")
-progress_logger = logging.getLogger("movescu.progress")
+logger = block_aware_logger("movescu.net.scp.server")
+progress_logger = block_aware_logger("movescu.progress")
 
 #: longest wait (s) of a request's log line for the association's own lines
 ACKNOWLEDGE_WAIT = 2.0
@@ -107,9 +108,10 @@ class PduMonitor:
         if field_value in (C_STORE_RQ, C_ECHO_RQ) and debug:
             # DCMTK at debug level: the short line, then DIMSE_dumpMessage
             kind = "Store" if field_value == C_STORE_RQ else "Echo"
-            logger.info("Received %s Request", kind)
-            for line in request_dump(fields, context_id):
-                logger.debug("%s", line)
+            with together():
+                logger.info("Received %s Request", kind)
+                for line in request_dump(fields, context_id):
+                    logger.debug("%s", line)
         elif field_value == C_STORE_RQ:
             sop_class = str(fields.get(AFFECTED_SOP_CLASS, ""))
             logger.info("Received Store Request (MsgID %s, %s)", msg_id, prefix_for(sop_class))

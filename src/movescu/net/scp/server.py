@@ -31,6 +31,7 @@ from movescu.dicom.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLAS
 from movescu.errors import NetworkInitError, PrivilegeError
 from movescu.net import guards
 from movescu.net.access.rules import AccessTables, check_access, denial_message
+from movescu.net.logblock import block_aware_logger, together
 from movescu.net.scp.log import acknowledged_dump, requested_dump
 from movescu.net.scp.monitor import PduMonitor
 from movescu.net.scp.stats import ReceivedObject, ReceiveStats
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
     from pynetdicom.events import Event
     from pynetdicom.transport import ThreadedAssociationServer
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 __all__ = ["ReceiveStats", "ReceivedObject", "StorageSCP"]
 
@@ -298,31 +299,34 @@ class StorageSCP:
     def _on_guard_fault(self, assoc: Association, fault: guards.Fault) -> None:
         """A guard (movescu.net.guards) gave up on ``assoc``: report, abort, clean up."""
         condition = _guard_condition(fault)
-        logger.error(messages.SUB_ASSOCIATION_FAILURE, condition[0])
-        for line in condition[1:]:
-            logger.error("%s", line)
+        with together():
+            logger.error(messages.SUB_ASSOCIATION_FAILURE, condition[0])
+            for line in condition[1:]:
+                logger.error("%s", line)
         self.abort_association(assoc)
         self._forget(assoc, threading.get_ident())
 
     def _on_requested(self, event: Event) -> None:
-        logger.info("Sub-Association Received")
-        if logger.isEnabledFor(logging.DEBUG):
-            for line in requested_dump(event.assoc, self.config.network.max_pdu):
-                logger.debug("%s", line)
+        with together():
+            logger.info("Sub-Association Received")
+            if logger.isEnabledFor(logging.DEBUG):
+                for line in requested_dump(event.assoc, self.config.network.max_pdu):
+                    logger.debug("%s", line)
 
     def _on_accepted(self, event: Event) -> None:
         their_max = event.assoc.requestor.maximum_length or 0
         pdv, warnings = send_pdv(their_max)
-        for warning in warnings:
-            logger.warning("%s", warning)
         # the PDVs DCMTK sends, not pynetdicom's
         hooks.limit_send_fragments(event.assoc, send_fragment(their_max))
-        logger.info("Sub-Association Acknowledged (Max Send PDV: %d)", pdv)
-        if logger.isEnabledFor(logging.DEBUG):
-            for line in acknowledged_dump(event.assoc, self.config.network.max_pdu):
-                logger.debug("%s", line)
-        if not event.assoc.accepted_contexts:
-            logger.info("    (but no valid presentation contexts)")
+        with together():
+            for warning in warnings:
+                logger.warning("%s", warning)
+            logger.info("Sub-Association Acknowledged (Max Send PDV: %d)", pdv)
+            if logger.isEnabledFor(logging.DEBUG):
+                for line in acknowledged_dump(event.assoc, self.config.network.max_pdu):
+                    logger.debug("%s", line)
+            if not event.assoc.accepted_contexts:
+                logger.info("    (but no valid presentation contexts)")
         monitor = self._monitors.get(id(event.assoc))
         if monitor is not None:
             monitor.acknowledged.set()

@@ -44,6 +44,7 @@ from movescu.errors import (
 )
 from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
 from movescu.net import guards
+from movescu.net.logblock import block_aware_logger, together
 from movescu.net.scu import log as movelog
 from movescu.net.scu import transport
 from movescu.net.scu.outcome import Ending, MoveOutcome
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
     from pydicom.dataset import Dataset
     from pynetdicom.association import Association
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 #: DICOM priority MEDIUM, what DCMTK's movescu sends (pynetdicom's default is LOW).
 PRIORITY_MEDIUM = 0
@@ -154,8 +155,10 @@ class MoveAssociation:
 
         net = self.config.network
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("Request Parameters:")
-            movelog.log_lines(logging.DEBUG, messages.association_dump("RQ", self._summary(None)))
+            with together():
+                logger.debug("Request Parameters:")
+                rq_dump = messages.association_dump("RQ", self._summary(None))
+                movelog.log_lines(logging.DEBUG, rq_dump)
         address = transport.resolve_address(net.peer, net.port, net.ip_family)
         logger.info("Requesting Association")
         handlers = [
@@ -214,8 +217,10 @@ class MoveAssociation:
         # the PDVs DCMTK sends, not pynetdicom's
         hooks.limit_send_fragments(assoc, send_fragment(their_max))
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("Association Parameters Negotiated:")
-            movelog.log_lines(logging.DEBUG, messages.association_dump("AC", self._summary(assoc)))
+            with together():
+                logger.debug("Association Parameters Negotiated:")
+                ac_dump = messages.association_dump("AC", self._summary(assoc))
+                movelog.log_lines(logging.DEBUG, ac_dump)
         # DCMTK counts an accepted context pynetdicom dropped (an ID or transfer
         # syntax never proposed): the association goes on and the C-MOVE then
         # fails with 0006:0208 (pynetdicom has ended it already)
