@@ -82,17 +82,28 @@ def test_unknown_pdu_types(side: guards.Side, expected: list[Fault]) -> None:
         assert expected[0].condition == "0006:0321 Unrecognized PDU type:  9"
 
 
-def test_a_body_cut_short_and_a_read_timeout_are_reported_by_the_requestor_only() -> None:
-    for side, reports in ((ACCEPTOR, False), (REQUESTOR, True)):
+def test_a_body_cut_short_and_a_read_timeout_are_reported_by_both_sides() -> None:
+    # the Storage SCP too: DCMTK logs a lost object (issue 13 items 4, 5)
+    for side in (ACCEPTOR, REQUESTOR):
         recv, faults = limited(Peer(header(0x04, 100), b"short"), side, 16384)
         recv(6)
         recv(100)
-        assert faults == ([Fault(FaultKind.CUT_SHORT)] if reports else [])
+        assert faults == [Fault(FaultKind.CUT_SHORT)]
         recv, faults = limited(Peer(header(0x04, 100), fail=TimeoutError()), side, 16384)
         recv(6)
         with pytest.raises(TimeoutError):
             recv(100)
-        assert faults == ([Fault(FaultKind.TIMED_OUT)] if reports else [])
+        assert faults == [Fault(FaultKind.TIMED_OUT)]
+
+
+def test_a_reset_inside_a_body_is_reported_by_the_acceptor_only() -> None:
+    for side, reports in ((ACCEPTOR, True), (REQUESTOR, False)):
+        recv, faults = limited(Peer(header(0x04, 100), fail=ConnectionResetError()), side, 16384)
+        recv(6)
+        with pytest.raises(ConnectionResetError):
+            recv(100)
+        assert faults == ([Fault(FaultKind.RESET)] if reports else [])
+        assert not reports or faults[0].condition == "0006:0310 DUL network closed"
 
 
 @pytest.mark.parametrize("side", [ACCEPTOR, REQUESTOR], ids=["acceptor", "requestor"])

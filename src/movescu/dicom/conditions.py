@@ -39,6 +39,9 @@ def unexpected_command(command_field: int) -> str:
 
 # -------------------------------------------------------------- ASC and DUL (0006:01xx, 03xx)
 
+#: EC_Normal, as DimseCondition::dump prints it (DCMTK's second pass over a
+#: sub-association whose peer closed inside a PDU ends with it)
+NORMAL = "0000:0000 Normal"
 BAD_CONTEXT = "0006:0101 ASC Bad presentation context ID"
 #: the connection ended inside a PDU
 NETWORK_CLOSED = "0006:0310 DUL network closed"

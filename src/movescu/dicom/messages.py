@@ -79,6 +79,8 @@ def is_success_or_cancel(status: int) -> bool:
 
 #: what movescu logs (E:) before it aborts a sub-association, with DCMTK's condition
 SUB_ASSOCIATION_FAILURE = "DIMSE failure (aborting sub-association): %s"
+#: DCMTK's storeSCP() when receiving a C-STORE failed (``%s``: the condition)
+STORE_SCP_FAILED = "Store SCP Failed: %s"
 
 
 # --------------------------------------------------------------------------- rejections

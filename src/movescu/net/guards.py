@@ -58,6 +58,8 @@ class FaultKind(enum.Enum):
     CUT_SHORT = "cut short"
     #: the peer stopped inside a PDU for longer than the socket timeout
     TIMED_OUT = "timed out"
+    #: the connection was reset inside a PDU
+    RESET = "reset"
     #: pynetdicom itself found an invalid PDU or message (its Evt19)
     INVALID_PDU = "invalid"
     #: pynetdicom's state machine raised on the peer's bytes
@@ -82,7 +84,7 @@ class Fault:
             return conditions.illegal_pdu_length(self.length, self.limit)
         if self.kind is FaultKind.UNKNOWN_TYPE:
             return conditions.unrecognized_pdu(self.pdu_type)
-        if self.kind is FaultKind.CUT_SHORT:
+        if self.kind in (FaultKind.CUT_SHORT, FaultKind.RESET):
             return conditions.NETWORK_CLOSED
         if self.kind is FaultKind.TIMED_OUT:
             return conditions.READ_TIMEOUT
@@ -115,6 +117,8 @@ class Side:
     report_invalid_pdu: bool
     #: -td: report the idle timer's expiry
     report_idle: bool
+    #: report a connection reset inside a PDU body
+    report_reset: bool = False
 
     def limit_for(self, pdu_type: int, max_pdu: int) -> int | None:
         """The longest PDU of ``pdu_type`` accepted (None: no limit)."""
@@ -131,10 +135,11 @@ ACCEPTOR = Side(
     recovery=Recovery.KILL,
     limit_other_pdus=True,
     report_unknown_type=False,
-    report_cut_short=False,
-    report_timeout=False,
+    report_cut_short=True,
+    report_timeout=True,
     report_invalid_pdu=False,
     report_idle=True,
+    report_reset=True,
 )
 #: the C-MOVE SCU's main association
 REQUESTOR = Side(
@@ -202,7 +207,14 @@ def limit_pdu_reads(
             expected = body.pop()
             if expected < 0:
                 return bytearray()  # refused: pynetdicom sees a short PDU and closes
-            data = read(nr_bytes)
+            try:
+                data = read(nr_bytes)
+            except TimeoutError:
+                raise
+            except OSError:
+                if side.report_reset:
+                    report(Fault(FaultKind.RESET))
+                raise
             if side.report_cut_short and len(data) < expected:
                 report(Fault(FaultKind.CUT_SHORT))
             return data

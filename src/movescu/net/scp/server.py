@@ -60,6 +60,29 @@ IDLE_POLL = 0.005
 A_ABORT_PDU = b"\x07\x00\x00\x00\x00\x04\x00\x00\x00\x00"
 
 
+#: a PDU that never arrived whole (connection closed, reset or stalled inside it)
+_BROKEN_PDU = (guards.FaultKind.CUT_SHORT, guards.FaultKind.RESET, guards.FaultKind.TIMED_OUT)
+
+
+def _broken_pdu_report(fault: guards.Fault, in_store: bool) -> list[str]:
+    """What DCMTK 3.6.7 logs (E:) when a sub-association's PDU never arrives whole.
+
+    Inside an object: its storeSCP() fails, then its subOpSCP(); elsewhere only
+    subOpSCP(), whose command could not be read.  When the peer closed the
+    connection (FIN), movescu's loop sees the socket readable once more and
+    tries the dead sub-association a second time.
+    """
+    broken = f"{conditions.READ_PDV_FAILED}\n{conditions.NETWORK_CLOSED}"
+    if in_store:
+        lines = [messages.STORE_SCP_FAILED % broken, messages.SUB_ASSOCIATION_FAILURE % broken]
+    else:
+        lines = [messages.SUB_ASSOCIATION_FAILURE % f"{conditions.RECEIVE_FAILED}\n{broken}"]
+    if fault.kind is guards.FaultKind.CUT_SHORT:
+        second = [conditions.RECEIVE_FAILED, conditions.READ_PDV_FAILED, conditions.NORMAL]
+        lines.append(messages.SUB_ASSOCIATION_FAILURE % "\n".join(second))
+    return lines
+
+
 def _guard_condition(fault: guards.Fault) -> list[str]:
     """DCMTK's condition lines for a fault of :data:`movescu.net.guards.ACCEPTOR`."""
     if fault.kind is guards.FaultKind.DECODE_FAILED:
@@ -260,6 +283,9 @@ class StorageSCP:
 
     def abort_association(self, assoc: Association) -> None:
         """Write an A-ABORT PDU ourselves and shut the socket down (never blocks)."""
+        monitor = self._monitors.get(id(assoc))
+        if monitor is not None:
+            monitor.aborted = True  # given up on by us: its object is not "lost"
         sock = hooks.connection_socket(assoc)
         if sock is None:
             return
@@ -298,11 +324,20 @@ class StorageSCP:
 
     def _on_guard_fault(self, assoc: Association, fault: guards.Fault) -> None:
         """A guard (movescu.net.guards) gave up on ``assoc``: report, abort, clean up."""
-        condition = _guard_condition(fault)
-        with together():
-            logger.error(messages.SUB_ASSOCIATION_FAILURE, condition[0])
-            for line in condition[1:]:
-                logger.error("%s", line)
+        if fault.kind in _BROKEN_PDU:
+            monitor = self._monitors.get(id(assoc))
+            in_store = monitor is not None and monitor.object_lost
+            with together():
+                for text in _broken_pdu_report(fault, in_store):
+                    for line in text.split("\n"):
+                        logger.error("%s", line)
+        else:
+            condition = _guard_condition(fault)
+            with together():
+                logger.error(messages.SUB_ASSOCIATION_FAILURE, condition[0])
+                for line in condition[1:]:
+                    logger.error("%s", line)
+        # an A-ABORT first, whatever state the reader is in (DCMTK: ASC_abortAssociation)
         self.abort_association(assoc)
         self._forget(assoc, threading.get_ident())
 
@@ -338,6 +373,10 @@ class StorageSCP:
 
     def _on_conn_close(self, event: Event) -> None:
         assoc = event.assoc
+        monitor = self._monitors.get(id(assoc))
+        if monitor is not None and monitor.object_lost:
+            # DCMTK's storeSCP(): the peer closed, reset or aborted inside an object
+            logger.error(messages.STORE_SCP_FAILED, conditions.PEER_ABORTED)
         if not (assoc.is_established or assoc.is_aborted or assoc.is_released):
             # Closed before an A-ASSOCIATE-RQ arrived (garbage, a port scan):
             # pynetdicom's acceptor would wait -ta seconds for one, holding one
@@ -374,7 +413,7 @@ class StorageSCP:
             else:
                 result = store_object(received, self.config.output, self.config.storage)
         except Exception as exc:  # never let a bug become pynetdicom's 0xC211 + traceback
-            logger.error("Store SCP Failed: %s", exc)
+            logger.error(messages.STORE_SCP_FAILED, exc)
             result = StoreResult(STATUS_OUT_OF_RESOURCES)
         size = received.length if received.data is None else len(received.data)
         self.stats.record(

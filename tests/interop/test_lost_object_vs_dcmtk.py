@@ -1,0 +1,138 @@
+"""Differential tests: a sub-association that breaks inside an object (issue 13 items 4, 5).
+
+A scripted Move SCP stores back to the ``+P`` port with raw PDUs: the command
+set and a first data fragment of an object, then the connection ends (FIN,
+RST, A-ABORT), between PDUs or inside one.  DCMTK 3.6.7's movescu and ours run
+on the same script at ``-v``: the log lines must be the same, and no file may
+be left behind.  A peer that stalls inside a PDU is ended by us after ``-ta``
+(DCMTK after 60 s, and then it hangs on the main association): that case
+compares with the lines DCMTK logged when its 60 s were over (recorded once,
+too slow to run each time) and checks the A-ABORT we send first.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from tests.hardening.rawpdu import (
+    A_ABORT,
+    CT,
+    EXPLICIT_LE,
+    Pdu,
+    RawClient,
+    c_store_rq_command,
+    explicit_dataset,
+    p_data,
+)
+from tests.support.differential import drop_summary
+from tests.support.fake_qr import MoveContext, fake_qr
+from tests.support.peers import LOOPBACK, free_port, peer_environment
+from tests.support.tools import dcmtk_tool
+
+pytestmark = pytest.mark.dcmtk
+
+KEYS = ["-k", "QueryRetrieveLevel=PATIENT", "-k", "PatientID=X"]
+Runner = Callable[[list[str]], tuple[int, list[str]]]
+#: a P-DATA-TF header announcing 1000 bytes, and only 10 of them
+CUT_PDU = struct.pack(">BBL", 4, 0, 1000) + b"\0" * 10
+
+
+def dcmtk_run(args: list[str]) -> tuple[int, list[str]]:
+    proc = subprocess.run(
+        [dcmtk_tool("movescu"), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=peer_environment(),
+        check=False,
+    )
+    return proc.returncode, proc.stderr.splitlines()
+
+
+def _reset(client: RawClient) -> None:
+    client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    client.close()
+
+
+def _end(how: str, client: RawClient) -> None:
+    time.sleep(0.3)
+    if how in ("fin", "fin-inside-pdu", "fin-inside-command"):
+        client.sock.shutdown(socket.SHUT_RDWR)
+        client.close()
+    elif how in ("rst", "rst-inside-pdu"):
+        _reset(client)
+    elif how == "abort":
+        client.send(A_ABORT)
+        time.sleep(0.3)
+        client.close()
+
+
+def _breaking_store(port: int, how: str, seen: list[Pdu | None], stall: float = 0) -> None:
+    client = RawClient(port, timeout=30)
+    context = next(iter(client.associate([(CT, [EXPLICIT_LE])])))
+    if how != "fin-inside-command":
+        client.send(p_data(context, c_store_rq_command(1, CT, b"1.2.3.4"), command=True))
+        dataset = explicit_dataset(CT, b"1.2.3.4")
+        client.send(p_data(context, dataset, command=False, last=False))
+    if how.endswith(("inside-pdu", "inside-command", "stall")):
+        client.send(CUT_PDU)
+    if how == "stall":
+        client.sock.settimeout(stall)
+        seen.append(client.recv_pdu())
+        client.close()
+    else:
+        _end(how, client)
+
+
+def _run(runner: Runner, tmp_path: Path, how: str, options: list[str]) -> tuple[list[str], list]:
+    port = free_port()
+    seen: list[Pdu | None] = []
+
+    def script(ctx: MoveContext) -> None:
+        ctx.pending(1, 0)
+        _breaking_store(port, how, seen, stall=10)
+        ctx.respond(0x0000, completed=0, failed=1, warning=0)
+
+    out = tmp_path / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    with fake_qr(script) as fake:
+        argv = ["-v", *options, "+P", str(port), "-od", str(out), LOOPBACK, str(fake.port)]
+        _, lines = runner([*argv, *KEYS])
+    assert list(out.iterdir()) == []  # the partial object is deleted
+    return drop_summary(lines), seen
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["fin", "rst", "abort", "fin-inside-pdu", "rst-inside-pdu", "fin-inside-command"],
+)
+def test_lost_object_is_reported_as_dcmtk_does(run_main: Runner, tmp_path: Path, how: str) -> None:
+    theirs, _ = _run(dcmtk_run, tmp_path / "dcmtk", how, [])
+    ours, _ = _run(run_main, tmp_path / "ours", how, [])
+    assert ours == theirs
+    assert any(line.startswith("E: ") for line in theirs)
+
+
+#: DCMTK 3.6.7 movescu -v, 60 s after a peer stopped inside a data PDU (recorded)
+DCMTK_STALLED = [
+    "E: Store SCP Failed: 0006:020c DIMSE Read PDV failed",
+    "E: 0006:0310 DUL network closed",
+    "E: DIMSE failure (aborting sub-association): 0006:020c DIMSE Read PDV failed",
+    "E: 0006:0310 DUL network closed",
+]
+
+
+@pytest.mark.parametrize("timer", [["-ta", "2"], ["-td", "2"]], ids=["acse", "dimse"])
+def test_stalled_sub_association_ends_with_a_abort_and_dcmtks_lines(
+    run_main: Runner, tmp_path: Path, timer: list[str]
+) -> None:
+    lines, seen = _run(run_main, tmp_path, "stall", timer)
+    assert seen and seen[0] is not None and seen[0].type == 0x07  # an A-ABORT came first
+    start = lines.index("I: Received Store Request (MsgID 1, CT)") + 1
+    assert lines[start : start + len(DCMTK_STALLED)] == DCMTK_STALLED
