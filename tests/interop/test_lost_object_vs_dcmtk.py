@@ -97,6 +97,9 @@ def _run(runner: Runner, tmp_path: Path, how: str, options: list[str]) -> tuple[
     def script(ctx: MoveContext) -> None:
         ctx.pending(1, 0)
         _breaking_store(port, how, seen, stall=10)
+        # our Storage SCP logs in its own thread: let it finish before the final
+        # response (DCMTK, one thread, always does)
+        time.sleep(0.5)
         ctx.respond(0x0000, completed=0, failed=1, warning=0)
 
     out = tmp_path / "out"
@@ -136,3 +139,27 @@ def test_stalled_sub_association_ends_with_a_abort_and_dcmtks_lines(
     assert seen and seen[0] is not None and seen[0].type == 0x07  # an A-ABORT came first
     start = lines.index("I: Received Store Request (MsgID 1, CT)") + 1
     assert lines[start : start + len(DCMTK_STALLED)] == DCMTK_STALLED
+
+
+def test_main_association_stalled_inside_a_pdu_gets_an_a_abort(run_main: Runner) -> None:
+    """``-td`` ends a Move SCP that stops inside a PDU: an A-ABORT goes out first.
+
+    (DCMTK 3.6.7 does not apply -td inside a PDU and waits for ever there;
+    docs/differences.md.)
+    """
+
+    def script(ctx: MoveContext) -> None:
+        ctx.pending(1, 0)
+        time.sleep(0.3)
+        sock = ctx.assoc.dul.socket.socket
+        sock.sendall(CUT_PDU)
+        ctx.wait(8)
+
+    with fake_qr(script) as fake:
+        code, lines = run_main(["-v", "-td", "2", LOOPBACK, str(fake.port), *KEYS])
+        deadline = time.monotonic() + 5
+        while not fake.closing_pdus and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert code == 69
+    assert "I: Aborting Association" in lines
+    assert fake.closing_pdus == ["A_ABORT_RQ"]

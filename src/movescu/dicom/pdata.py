@@ -16,6 +16,8 @@ logger = logging.getLogger(__name__)
 
 #: PDU type of a P-DATA-TF (PS3.8 9.3.1)
 P_DATA_TF = 0x04
+#: an A-ABORT PDU, source: service user, no reason (PS3.8 9.3.8), as DCMTK sends it
+A_ABORT_PDU = b"\x07\x00\x00\x00\x00\x04\x00\x00\x00\x00"
 #: PDU header (6) + PDV item length (4) + context ID (1) + control header (1)
 _PDV_OVERHEAD = 12
 

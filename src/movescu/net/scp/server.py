@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from movescu.config import Config, IPFamily
 from movescu.dicom import conditions, messages
 from movescu.dicom.dimse import STATUS_OUT_OF_RESOURCES, STATUS_SUCCESS
-from movescu.dicom.pdata import send_fragment, send_pdv
+from movescu.dicom.pdata import A_ABORT_PDU, send_fragment, send_pdv
 from movescu.dicom.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS
 from movescu.errors import NetworkInitError, PrivilegeError
 from movescu.net import guards
@@ -57,7 +57,6 @@ __all__ = ["ReceiveStats", "ReceivedObject", "StorageSCP"]
 #: how often the end-of-move wait looks for open sub-associations (s)
 IDLE_POLL = 0.005
 #: A-ABORT PDU: type 7, length 4, source 0 (service user), reason 0.
-A_ABORT_PDU = b"\x07\x00\x00\x00\x00\x04\x00\x00\x00\x00"
 
 
 #: a PDU that never arrived whole (connection closed, reset or stalled inside it)

@@ -139,6 +139,10 @@ class ResponseWatcher:
             condition = conditions.COMMAND_READ_FAILED
         elif fault.kind is guards.FaultKind.TIMED_OUT:
             condition = conditions.DIMSE_TIMEOUT
+            if self.assoc is not None:
+                # pynetdicom takes the timeout for a closed connection and would
+                # close it without the A-ABORT the loop then asks for: write it now
+                hooks.write_abort(self.assoc)
         elif fault.kind is guards.FaultKind.INVALID_PDU:
             condition = conditions.RECEIVE_FAILED
         else:

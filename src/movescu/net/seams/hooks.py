@@ -17,6 +17,8 @@ import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from movescu.dicom.pdata import A_ABORT_PDU
+
 if TYPE_CHECKING:
     from pynetdicom.association import Association
 
@@ -54,6 +56,21 @@ def current_association() -> Association | None:
     # pynetdicom's DUL is a Thread with an ``assoc`` property; other threads have none
     assoc: Association | None = getattr(threading.current_thread(), "assoc", None)
     return assoc
+
+
+def write_abort(assoc: Association) -> None:
+    """Write an A-ABORT PDU straight to ``assoc``'s socket (its reactor may no longer send).
+
+    Never blocks for long: a peer that does not read gets what fits into the
+    socket's send buffer (the connection is closed right after anyway).
+    """
+    sock = connection_socket(assoc)
+    if sock is None:
+        return
+    try:
+        sock.sendall(A_ABORT_PDU)
+    except OSError:
+        pass
 
 
 def end_unnegotiated(assoc: Association) -> None:
