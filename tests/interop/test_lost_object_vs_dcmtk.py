@@ -163,3 +163,49 @@ def test_main_association_stalled_inside_a_pdu_gets_an_a_abort(run_main: Runner)
     assert code == 69
     assert "I: Aborting Association" in lines
     assert fake.closing_pdus == ["A_ABORT_RQ"]
+
+
+#: DCMTK-internal debug lines (DUL tracing) and our own identity (DECISIONS rule 5)
+_NOT_COMPARED = (
+    "D: DUL:",
+    "D: setting network",
+    "D: Association Received",
+    "D: DcmDataset",
+    "D: DcmDataDictionary",
+    "D: Our Implementation",
+    "D: PDU Type",
+    "D: Constructing",
+    "D: Parsing",
+    "D: DULFSM",
+    "D: $",
+)
+
+
+@pytest.mark.parametrize("level", ["-v", "-d"])
+def test_connection_closed_before_its_request_is_reported_as_dcmtk_does(
+    run_main: Runner, level: str
+) -> None:
+    """A +P connection that closes without an A-ASSOCIATE-RQ: DCMTK logs an empty request."""
+    results = []
+    for runner in (dcmtk_run, run_main):
+        port = free_port()
+
+        def script(ctx: MoveContext, port: int = port) -> None:
+            ctx.pending(1, 0)
+            with socket.create_connection((LOOPBACK, port)):
+                time.sleep(0.3)
+            time.sleep(0.5)
+            ctx.respond(0x0000, completed=0, failed=0, warning=0)
+
+        with fake_qr(script) as fake:
+            _, lines = runner([level, "+P", str(port), LOOPBACK, str(fake.port), *KEYS])
+        results.append(
+            [
+                line
+                for line in drop_summary(lines)
+                if not line.startswith(_NOT_COMPARED) and not line.startswith("D:   ")
+            ]
+        )
+    theirs, ours = results
+    assert "E: 0006:0110 No presentation context proposed" in theirs
+    assert ours == theirs

@@ -52,6 +52,8 @@ class PduMonitor:
         self.aborted = False
         #: True from a C-STORE request's command set until its last data fragment
         self.in_store = False
+        #: set once the A-ASSOCIATE-RQ arrived
+        self.requested = False
 
     @property
     def object_lost(self) -> bool:

@@ -14,6 +14,7 @@ association (retrieve does).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import socket
@@ -341,6 +342,9 @@ class StorageSCP:
         self._forget(assoc, threading.get_ident())
 
     def _on_requested(self, event: Event) -> None:
+        monitor = self._monitors.get(id(event.assoc))
+        if monitor is not None:
+            monitor.requested = True
         with together():
             logger.info("Sub-Association Received")
             if logger.isEnabledFor(logging.DEBUG):
@@ -377,11 +381,31 @@ class StorageSCP:
             # DCMTK's storeSCP(): the peer closed, reset or aborted inside an object
             logger.error(messages.STORE_SCP_FAILED, conditions.PEER_ABORTED)
         if not (assoc.is_established or assoc.is_aborted or assoc.is_released):
+            if monitor is not None and not monitor.requested and not assoc.is_rejected:
+                self._log_unrequested()
             # Closed before an A-ASSOCIATE-RQ arrived (garbage, a port scan):
             # pynetdicom's acceptor would wait -ta seconds for one, holding one
             # of the 64 association slots; None is its "timed out" and ends it now.
             hooks.end_unnegotiated(assoc)
         self._forget(assoc, hooks.reactor_ident(assoc))
+
+    def _log_unrequested(self) -> None:
+        """DCMTK 3.6.7 on a connection that closed before its A-ASSOCIATE-RQ.
+
+        It goes on as if an empty request had arrived: ``Sub-Association
+        Received``, an empty A-ASSOCIATE-RQ dump at ``-d``, then the error of
+        accepting contexts from it.
+        """
+        with together():
+            logger.info("Sub-Association Received")
+            if logger.isEnabledFor(logging.DEBUG):
+                empty = messages.association_summary(
+                    "", "", self.config.network.max_pdu, [], responding=""
+                )
+                empty = dataclasses.replace(empty, application_context="")
+                for line in ["Parameters:", *messages.association_dump("RQ", empty)]:
+                    logger.debug("%s", line)
+            logger.error("%s", conditions.NO_CONTEXT_PROPOSED)
 
     def _forget(self, assoc: Association, dul_ident: int | None) -> None:
         """Drop an ended association's monitor; the receiver deletes its partial files."""
