@@ -54,6 +54,8 @@ class PduMonitor:
         self.in_store = False
         #: set once the A-ASSOCIATE-RQ arrived
         self.requested = False
+        #: set when a PDU of an unknown type arrived (pynetdicom then ends the association)
+        self.garbled = False
 
     @property
     def object_lost(self) -> bool:

@@ -324,8 +324,18 @@ class StorageSCP:
 
     def _on_guard_fault(self, assoc: Association, fault: guards.Fault) -> None:
         """A guard (movescu.net.guards) gave up on ``assoc``: report, abort, clean up."""
-        if fault.kind in _BROKEN_PDU:
-            monitor = self._monitors.get(id(assoc))
+        monitor = self._monitors.get(id(assoc))
+        if fault.kind is guards.FaultKind.UNKNOWN_TYPE:
+            # pynetdicom ends the association itself (Evt19); DCMTK 3.6.7 names the
+            # PDU type of garbage sent instead of an A-ASSOCIATE-RQ
+            if monitor is not None and not (monitor.requested or monitor.garbled):
+                monitor.garbled = True  # once: pynetdicom may read on before it closes
+                logger.error("%s", fault.condition)
+            return
+        if fault.kind in _BROKEN_PDU and monitor is not None and not monitor.requested:
+            # an A-ASSOCIATE-RQ that never arrived whole: DCMTK logs the DUL's condition
+            logger.error("%s", fault.condition)
+        elif fault.kind in _BROKEN_PDU:
             in_store = monitor is not None and monitor.object_lost
             with together():
                 for text in _broken_pdu_report(fault, in_store):
@@ -381,7 +391,11 @@ class StorageSCP:
             # DCMTK's storeSCP(): the peer closed, reset or aborted inside an object
             logger.error(messages.STORE_SCP_FAILED, conditions.PEER_ABORTED)
         if not (assoc.is_established or assoc.is_aborted or assoc.is_released):
-            if monitor is not None and not monitor.requested and not assoc.is_rejected:
+            if (
+                monitor is not None
+                and not (monitor.requested or monitor.garbled)
+                and not assoc.is_rejected
+            ):
                 self._log_unrequested()
             # Closed before an A-ASSOCIATE-RQ arrived (garbage, a port scan):
             # pynetdicom's acceptor would wait -ta seconds for one, holding one
