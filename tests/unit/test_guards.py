@@ -156,3 +156,25 @@ def test_install_reaches_each_part_directly() -> None:
     del dul.state_machine
     with pytest.raises(AttributeError, match="state_machine"):
         guards.install_guards(assoc, REQUESTOR, 16384, lambda fault: None)
+
+
+def test_the_idle_timer_waits_while_a_pdu_is_being_read() -> None:
+    """Inside a PDU the socket timeout ends the peer (DCMTK's lines), not the idle timer."""
+    progress = guards.PduProgress()
+    faults: list[Fault] = []
+    recv = guards.limit_pdu_reads(
+        Peer(header(0x04, 100), fail=TimeoutError()).recv,
+        ACCEPTOR,
+        16384,
+        faults.append,
+        progress,
+    )
+    idle = guards.report_idle_expiry(lambda: True, faults.append, progress)
+    recv(6)
+    assert progress.inside_pdu
+    assert idle() is False
+    with pytest.raises(TimeoutError):
+        recv(100)
+    assert not progress.inside_pdu
+    assert idle() is True
+    assert faults == [Fault(FaultKind.TIMED_OUT), Fault(FaultKind.IDLE)]

@@ -171,7 +171,8 @@ def install_guards(assoc: Association, side: Side, max_pdu: int, report: Report)
     report : callable
         Receives each :class:`Fault`.
     """
-    hooks.wrap_recv(assoc, lambda recv: limit_pdu_reads(recv, side, max_pdu, report))
+    progress = PduProgress()
+    hooks.wrap_recv(assoc, lambda recv: limit_pdu_reads(recv, side, max_pdu, report, progress))
     recover = (
         (lambda: hooks.kill_association(assoc))
         if side.recovery is Recovery.KILL
@@ -181,13 +182,27 @@ def install_guards(assoc: Association, side: Side, max_pdu: int, report: Report)
         assoc, lambda action: guard_state_machine(action, side, report, recover)
     )
     if side.report_idle:
-        hooks.wrap_idle_timer(assoc, lambda expired: report_idle_expiry(expired, report))
+        hooks.wrap_idle_timer(assoc, lambda expired: report_idle_expiry(expired, report, progress))
+
+
+@dataclass
+class PduProgress:
+    """Shared by the limiter and the idle report of one association."""
+
+    #: True between a PDU's header and the end of its body: the socket timeout,
+    #: not the idle timer, ends a peer that stops there
+    inside_pdu: bool = False
 
 
 def limit_pdu_reads(
-    recv: Callable[[int], bytearray], side: Side, max_pdu: int, report: Report
+    recv: Callable[[int], bytearray],
+    side: Side,
+    max_pdu: int,
+    report: Report,
+    progress: PduProgress | None = None,
 ) -> Callable[[int], bytearray]:
     """``recv`` that refuses over-long PDU bodies and reports what ``side`` asks for."""
+    progress = progress or PduProgress()
     #: the body the next call reads: its announced length, or -1 when refused
     body: list[int] = []
 
@@ -206,6 +221,7 @@ def limit_pdu_reads(
         if body:
             expected = body.pop()
             if expected < 0:
+                progress.inside_pdu = False
                 return bytearray()  # refused: pynetdicom sees a short PDU and closes
             try:
                 data = read(nr_bytes)
@@ -215,6 +231,8 @@ def limit_pdu_reads(
                 if side.report_reset:
                     report(Fault(FaultKind.RESET))
                 raise
+            finally:
+                progress.inside_pdu = False
             if side.report_cut_short and len(data) < expected:
                 report(Fault(FaultKind.CUT_SHORT))
             return data
@@ -231,6 +249,7 @@ def limit_pdu_reads(
                 body.append(-1)  # the body is not read
             elif length:
                 body.append(length)
+                progress.inside_pdu = True
         return data
 
     return limited
@@ -255,10 +274,18 @@ def guard_state_machine(
     return do_action
 
 
-def report_idle_expiry(expired: Callable[[], bool], report: Report) -> Callable[[], bool]:
-    """pynetdicom aborts an idle association (-td) silently; DCMTK logs 0006:0207."""
+def report_idle_expiry(
+    expired: Callable[[], bool], report: Report, progress: PduProgress | None = None
+) -> Callable[[], bool]:
+    """pynetdicom aborts an idle association (-td) silently; DCMTK logs 0006:0207.
+
+    Not inside a PDU (``progress``): the reader's socket timeout ends that peer,
+    with the lines DCMTK logs for a PDU that never arrives whole.
+    """
 
     def idle_timer_expired() -> bool:
+        if progress is not None and progress.inside_pdu:
+            return False
         if not expired():
             return False
         report(Fault(FaultKind.IDLE))
