@@ -134,11 +134,22 @@ def _object(tmp_path: Path) -> Dataset:
     return ds
 
 
-@pytest.mark.parametrize("peer_max", [262144, 0, 16383, 24, 14])
+@pytest.mark.parametrize(
+    ("peer_max", "options"),
+    [
+        (262144, []),
+        (0, []),
+        (16383, []),
+        (24, []),
+        (14, []),
+        (16384, ["-pdu", "16383"]),
+        (16384, ["-pdu", "4097"]),
+    ],
+)
 def test_sub_association_max_send_pdv_matches_dcmtk(
-    ours: Runner, tmp_path: Path, peer_max: int
+    ours: Runner, tmp_path: Path, peer_max: int, options: list[str]
 ) -> None:
-    """The Move SCP stores back to +P with its own maximum PDU length."""
+    """The Move SCP stores back to +P with its own maximum PDU length (and our -pdu)."""
     port = free_port()
     ds = _object(tmp_path)
 
@@ -158,7 +169,9 @@ def test_sub_association_max_send_pdv_matches_dcmtk(
         out = tmp_path / name
         out.mkdir()
         with fake_qr(store_back) as fake:
-            argv = ["-v", "+P", str(port), "-od", str(out), LOOPBACK, str(fake.port), *KEYS]
-            results.append(runner(argv))
+            argv = ["-v", *options, "+P", str(port), "-od", str(out), LOOPBACK, str(fake.port)]
+            code, lines = runner([*argv, *KEYS])
+            # the maximum PDU length announced on the C-MOVE association
+            results.append((code, lines, [a.max_pdu for a in fake.associations]))
     assert results[1] == results[0]
     assert any("Sub-Association Acknowledged" in line for line in results[0][1])

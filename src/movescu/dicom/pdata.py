@@ -115,6 +115,18 @@ def send_pdv(peer_max_pdu: int) -> tuple[int, list[str]]:
     return length, warnings
 
 
+def receive_pdu(max_pdu: int) -> tuple[int, list[str]]:
+    """The maximum PDU length DCMTK announces for our ``-pdu``, with its warning.
+
+    DCMTK makes an odd value even (``W: ASSOC: PDV receive length 16383 is odd
+    (using 16382)``, logged whenever it sets up association parameters: once
+    for the C-MOVE association, once per sub-association).
+    """
+    if max_pdu % 2:
+        return max_pdu - 1, [f"ASSOC: PDV receive length {max_pdu} is odd (using {max_pdu - 1})"]
+    return max_pdu, []
+
+
 def send_fragment(peer_max_pdu: int) -> int:
     """The largest fragment (PDV value) DCMTK sends to a peer with this maximum PDU length.
 

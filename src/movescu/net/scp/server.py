@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from movescu.config import Config, IPFamily
 from movescu.dicom import conditions, messages
 from movescu.dicom.dimse import STATUS_OUT_OF_RESOURCES, STATUS_SUCCESS
-from movescu.dicom.pdata import A_ABORT_PDU, send_fragment, send_pdv
+from movescu.dicom.pdata import A_ABORT_PDU, receive_pdu, send_fragment, send_pdv
 from movescu.dicom.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS
 from movescu.errors import NetworkInitError, PrivilegeError
 from movescu.net import guards
@@ -114,6 +114,8 @@ class StorageSCP:
         access_tables: AccessTables | None = None,
     ) -> None:
         self.config = config
+        #: the maximum PDU length we announce: ``-pdu``, made even as DCMTK does
+        self.our_max_pdu, self._pdu_warnings = receive_pdu(config.network.max_pdu)
         self._access_tables = access_tables
         self.stats = ReceiveStats()
         self._bind_address = bind_address
@@ -221,7 +223,7 @@ class StorageSCP:
         ae = AE(ae_title=self.config.network.ae_title[:16] or "MOVESCU")
         ae.implementation_class_uid = IMPLEMENTATION_CLASS_UID
         ae.implementation_version_name = IMPLEMENTATION_VERSION_NAME
-        ae.maximum_pdu_size = self.config.network.max_pdu
+        ae.maximum_pdu_size = self.our_max_pdu
         ae.acse_timeout = self.config.network.acse_timeout
         ae.dimse_timeout = self.config.network.dimse_timeout
         ae.network_timeout = self.config.network.dimse_timeout
@@ -316,7 +318,7 @@ class StorageSCP:
             assoc = event.assoc
             monitor = PduMonitor(lambda: self.abort_association(assoc))
             self._monitors[id(assoc)] = monitor
-        max_pdu = self.config.network.max_pdu
+        max_pdu = self.our_max_pdu
         hooks.attach_store_stream(assoc, monitor, max_pdu)  # the accelerator's C-STORE path
         guards.install_guards(
             assoc, guards.ACCEPTOR, max_pdu, lambda fault: self._on_guard_fault(assoc, fault)
@@ -356,9 +358,11 @@ class StorageSCP:
         if monitor is not None:
             monitor.requested = True
         with together():
+            for warning in self._pdu_warnings:
+                logger.warning("%s", warning)
             logger.info("Sub-Association Received")
             if logger.isEnabledFor(logging.DEBUG):
-                for line in requested_dump(event.assoc, self.config.network.max_pdu):
+                for line in requested_dump(event.assoc, self.our_max_pdu):
                     logger.debug("%s", line)
 
     def _on_accepted(self, event: Event) -> None:
@@ -371,7 +375,7 @@ class StorageSCP:
                 logger.warning("%s", warning)
             logger.info("Sub-Association Acknowledged (Max Send PDV: %d)", pdv)
             if logger.isEnabledFor(logging.DEBUG):
-                for line in acknowledged_dump(event.assoc, self.config.network.max_pdu):
+                for line in acknowledged_dump(event.assoc, self.our_max_pdu):
                     logger.debug("%s", line)
             if not event.assoc.accepted_contexts:
                 logger.info("    (but no valid presentation contexts)")
@@ -411,11 +415,11 @@ class StorageSCP:
         accepting contexts from it.
         """
         with together():
+            for warning in self._pdu_warnings:
+                logger.warning("%s", warning)
             logger.info("Sub-Association Received")
             if logger.isEnabledFor(logging.DEBUG):
-                empty = messages.association_summary(
-                    "", "", self.config.network.max_pdu, [], responding=""
-                )
+                empty = messages.association_summary("", "", self.our_max_pdu, [], responding="")
                 empty = dataclasses.replace(empty, application_context="")
                 for line in ["Parameters:", *messages.association_dump("RQ", empty)]:
                     logger.debug("%s", line)

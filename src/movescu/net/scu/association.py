@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from movescu.config import Config, PendingDatasetHandling
 from movescu.dicom import conditions, contexts, messages
 from movescu.dicom.dimse import STATUS_PENDING, has_data_set, suboperation_counters
-from movescu.dicom.pdata import send_fragment, send_pdv
+from movescu.dicom.pdata import receive_pdu, send_fragment, send_pdv
 from movescu.errors import (
     AssociationError,
     AssociationParametersError,
@@ -83,6 +83,8 @@ class MoveAssociation:
         )
         self.find_uid, self.move_uid = contexts.MODEL_SOP_CLASSES[config.query.model]
         self.transfer_syntaxes = contexts.proposed_transfer_syntaxes(net.proposed_transfer_syntax)
+        #: the maximum PDU length we announce: ``-pdu``, made even as DCMTK does
+        self.our_max_pdu = receive_pdu(net.max_pdu)[0]
         self.assoc: Association | None = None
         #: the association being requested (known from EVT_CONN_OPEN, before
         #: ``associate`` returns): a signal during the request must end it
@@ -134,7 +136,7 @@ class MoveAssociation:
             ae = requestor_ae_class()(ae_title=self.calling)
             ae.implementation_class_uid = IMPLEMENTATION_CLASS_UID
             ae.implementation_version_name = IMPLEMENTATION_VERSION_NAME
-            ae.maximum_pdu_size = net.max_pdu
+            ae.maximum_pdu_size = self.our_max_pdu
             ae.acse_timeout = net.acse_timeout
             ae.connection_timeout = net.connection_timeout
             # DCMTK: -td unlimited by default; pynetdicom's 30 s / 60 s must not leak
@@ -154,6 +156,8 @@ class MoveAssociation:
         from pynetdicom import evt
 
         net = self.config.network
+        for warning in receive_pdu(net.max_pdu)[1]:
+            logger.warning("%s", warning)
         if logger.isEnabledFor(logging.DEBUG):
             with together():
                 logger.debug("Request Parameters:")
@@ -172,7 +176,7 @@ class MoveAssociation:
                     address,
                     net.port,
                     ae_title=self.called,
-                    max_pdu=net.max_pdu,
+                    max_pdu=self.our_max_pdu,
                     evt_handlers=handlers,
                     tls_args=tls.client_tls_args(self.config.tls),
                 )
@@ -237,7 +241,7 @@ class MoveAssociation:
             assoc,
             self.calling,
             self.called,
-            self.config.network.max_pdu,
+            self.our_max_pdu,
             [(1, self.find_uid), (3, self.move_uid)],
             self.transfer_syntaxes,
         )
@@ -259,7 +263,7 @@ class MoveAssociation:
             pass
         self._opening = event.assoc
         guards.install_guards(
-            event.assoc, guards.REQUESTOR, self.config.network.max_pdu, self.responses.on_guard
+            event.assoc, guards.REQUESTOR, self.our_max_pdu, self.responses.on_guard
         )
 
     # ------------------------------------------------------------------ C-MOVE
