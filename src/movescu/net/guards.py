@@ -17,10 +17,12 @@ association's DUL thread) through :mod:`movescu.net.seams.hooks`:
   ``0006:0207``.
 
 What each side enforces and reports differs (the C-MOVE SCU also reports
-unknown PDU types, PDUs cut short, reads that timed out and invalid PDUs;
-the Storage SCP limits every other PDU to 1 MiB): that difference is data,
-:data:`ACCEPTOR` and :data:`REQUESTOR`.  Faults go to the caller's ``report``
-callback as :class:`Fault`; the caller logs, aborts and decides the wording.
+invalid PDUs, the Storage SCP connections reset inside a PDU and limits every
+other PDU to 1 MiB; both report unknown PDU types, PDUs cut short and reads
+that timed out inside a PDU, during which the Storage SCP's idle timer waits):
+that difference is data, :data:`ACCEPTOR` and :data:`REQUESTOR`.  Faults go to
+the caller's ``report`` callback as :class:`Fault`; the caller logs, aborts and
+decides the wording.
 Must not log errors nor touch the socket itself.
 """
 
