@@ -152,7 +152,10 @@ def test_fuzzed_pdus_never_break_the_scp(
         _store_valid(scp.port, b"1.2.3.99")  # still serving
         assert scp.wait_until_idle(CLOSE_BOUND)
     internal = [m for m in caplog.messages if m.startswith("Store SCP Failed") and ":" in m[18:]]
-    assert [m for m in internal if "0006:020a" not in m] == []  # no unexpected exception
+    # no unexpected exception: only DCMTK's conditions (a file that cannot be
+    # created; an object lost in a PDU cut short or in a closed connection)
+    expected = ("0006:020a", "0006:020c DIMSE Read PDV failed", "0006:0317")
+    assert [m for m in internal if not any(code in m for code in expected)] == []
     assert "CT.1.2.3.99" in {p.name for p in out.iterdir()}
     assert all(name.startswith("a/out/") for name in all_files(tmp_path))
     assert leftovers(out) == []

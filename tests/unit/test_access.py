@@ -511,6 +511,25 @@ def test_check_access_uses_the_reverse_name(
     assert check_access("192.0.2.7", tables=tables, host_lookup=False).allowed
 
 
+@pytest.mark.parametrize(
+    ("deny", "denied"),
+    [("movescu: KNOWN\n", True), ("movescu: UNKNOWN\n", False), ("movescu: 192.0.2.\n", True)],
+)
+def test_address_without_a_name_is_named_by_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deny: str, denied: bool
+) -> None:
+    """DCMTK 3.6.7 + libwrap: no reverse name -> the numeric address is the client name."""
+
+    def fail(address: str) -> tuple[str, list[str], list[str]]:
+        raise socket.herror(1, "Unknown host")
+
+    monkeypatch.setattr(socket, "gethostbyaddr", fail)
+    (tmp_path / "deny").write_text(deny)
+    tables = AccessTables(allow=tmp_path / "allow", deny=tmp_path / "deny")
+    decision = check_access("192.0.2.7", tables=tables, host_lookup=True)
+    assert decision == AccessDecision(not denied, "192.0.2.7", "192.0.2.7")
+
+
 def test_daemon_name_is_a_parameter(tmp_path: Path) -> None:
     (tmp_path / "deny").write_text("storescp: ALL\n")
     tables = AccessTables(allow=tmp_path / "allow", deny=tmp_path / "deny")

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from movescu.dicom import conditions, dimse, messages
-from movescu.dicom.pdata import max_send_pdv
+from movescu.dicom.pdata import max_send_pdv, send_fragment, send_pdv
 from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
 
 MOVE = "1.2.840.10008.5.1.4.1.2.2.2"
@@ -42,9 +42,49 @@ def test_decode_identifier_and_a_broken_one() -> None:
     assert dimse.decode_identifier(b"not deflated", DEFLATED) is None
 
 
-@pytest.mark.parametrize(("peer", "expected"), [(16384, 16372), (0, 0), (12, 0), (5, 0)])
-def test_max_send_pdv(peer: int, expected: int) -> None:
-    assert max_send_pdv(peer) == expected
+#: peer's maximum PDU length -> (Max Send PDV, W: lines), as DCMTK 3.6.7 movescu logged them
+_DCMTK_SEND_PDV = {
+    16384: (16372, []),
+    262144: (131060, []),
+    131073: (131060, []),
+    131075: (131060, []),
+    0: (131060, []),
+    16383: (16370, ["ASSOC: PDV send length 16383 is odd (using 16382)"]),
+    4097: (4084, ["ASSOC: PDV send length 4097 is odd (using 4096)"]),
+    24: (12, []),
+    22: (4084, ["ASSOC: PDV send length too small, using DUL to split larger PDVs."]),
+    14: (4084, ["ASSOC: PDV send length too small, using DUL to split larger PDVs."]),
+    12: (4084, ["ASSOC: PDV send length 0 (using default)"]),
+    13: (
+        4084,
+        [
+            "ASSOC: PDV send length 13 is odd (using 12)",
+            "ASSOC: PDV send length 0 (using default)",
+        ],
+    ),
+    1: (
+        4084,
+        [
+            "ASSOC: PDV send length 1 is odd (using 0)",
+            "ASSOC: PDV send length -12 (using default)",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("peer", list(_DCMTK_SEND_PDV))
+def test_max_send_pdv_is_dcmtks(peer: int) -> None:
+    assert send_pdv(peer) == _DCMTK_SEND_PDV[peer]
+    assert max_send_pdv(peer) == _DCMTK_SEND_PDV[peer][0]
+
+
+#: peer's maximum PDU length -> the largest data set fragment DCMTK 3.6.7 sent
+_DCMTK_FRAGMENT = {0: 131060, 262144: 131060, 16383: 16370, 100: 88, 64: 52, 24: 12, 18: 6, 14: 2}
+
+
+@pytest.mark.parametrize("peer", list(_DCMTK_FRAGMENT))
+def test_send_fragment_is_dcmtks(peer: int) -> None:
+    assert send_fragment(peer) == _DCMTK_FRAGMENT[peer]
 
 
 def _context(context_id: int, result: int | None, *syntaxes: str) -> SimpleNamespace:

@@ -70,7 +70,11 @@ def test_no_max_pdu_means_no_limit(side: guards.Side) -> None:
 
 @pytest.mark.parametrize(
     ("side", "expected"),
-    [(ACCEPTOR, []), (REQUESTOR, [Fault(FaultKind.UNKNOWN_TYPE, pdu_type=0x09)])],
+    [
+        # the Storage SCP only notes it (garbage before a request: DCMTK logs nothing)
+        (ACCEPTOR, [Fault(FaultKind.UNKNOWN_TYPE, pdu_type=0x09)]),
+        (REQUESTOR, [Fault(FaultKind.UNKNOWN_TYPE, pdu_type=0x09)]),
+    ],
     ids=["acceptor", "requestor"],
 )
 def test_unknown_pdu_types(side: guards.Side, expected: list[Fault]) -> None:
@@ -82,17 +86,28 @@ def test_unknown_pdu_types(side: guards.Side, expected: list[Fault]) -> None:
         assert expected[0].condition == "0006:0321 Unrecognized PDU type:  9"
 
 
-def test_a_body_cut_short_and_a_read_timeout_are_reported_by_the_requestor_only() -> None:
-    for side, reports in ((ACCEPTOR, False), (REQUESTOR, True)):
+def test_a_body_cut_short_and_a_read_timeout_are_reported_by_both_sides() -> None:
+    # the Storage SCP too: DCMTK logs a lost object (issue 13 items 4, 5)
+    for side in (ACCEPTOR, REQUESTOR):
         recv, faults = limited(Peer(header(0x04, 100), b"short"), side, 16384)
         recv(6)
         recv(100)
-        assert faults == ([Fault(FaultKind.CUT_SHORT)] if reports else [])
+        assert faults == [Fault(FaultKind.CUT_SHORT)]
         recv, faults = limited(Peer(header(0x04, 100), fail=TimeoutError()), side, 16384)
         recv(6)
         with pytest.raises(TimeoutError):
             recv(100)
-        assert faults == ([Fault(FaultKind.TIMED_OUT)] if reports else [])
+        assert faults == [Fault(FaultKind.TIMED_OUT)]
+
+
+def test_a_reset_inside_a_body_is_reported_by_the_acceptor_only() -> None:
+    for side, reports in ((ACCEPTOR, True), (REQUESTOR, False)):
+        recv, faults = limited(Peer(header(0x04, 100), fail=ConnectionResetError()), side, 16384)
+        recv(6)
+        with pytest.raises(ConnectionResetError):
+            recv(100)
+        assert faults == ([Fault(FaultKind.RESET)] if reports else [])
+        assert not reports or faults[0].condition == "0006:0310 DUL network closed"
 
 
 @pytest.mark.parametrize("side", [ACCEPTOR, REQUESTOR], ids=["acceptor", "requestor"])
@@ -141,3 +156,25 @@ def test_install_reaches_each_part_directly() -> None:
     del dul.state_machine
     with pytest.raises(AttributeError, match="state_machine"):
         guards.install_guards(assoc, REQUESTOR, 16384, lambda fault: None)
+
+
+def test_the_idle_timer_waits_while_a_pdu_is_being_read() -> None:
+    """Inside a PDU the socket timeout ends the peer (DCMTK's lines), not the idle timer."""
+    progress = guards.PduProgress()
+    faults: list[Fault] = []
+    recv = guards.limit_pdu_reads(
+        Peer(header(0x04, 100), fail=TimeoutError()).recv,
+        ACCEPTOR,
+        16384,
+        faults.append,
+        progress,
+    )
+    idle = guards.report_idle_expiry(lambda: True, faults.append, progress)
+    recv(6)
+    assert progress.inside_pdu
+    assert idle() is False
+    with pytest.raises(TimeoutError):
+        recv(100)
+    assert not progress.inside_pdu
+    assert idle() is True
+    assert faults == [Fault(FaultKind.TIMED_OUT), Fault(FaultKind.IDLE)]

@@ -39,7 +39,12 @@ def unexpected_command(command_field: int) -> str:
 
 # -------------------------------------------------------------- ASC and DUL (0006:01xx, 03xx)
 
+#: EC_Normal, as DimseCondition::dump prints it (DCMTK's second pass over a
+#: sub-association whose peer closed inside a PDU ends with it)
+NORMAL = "0000:0000 Normal"
 BAD_CONTEXT = "0006:0101 ASC Bad presentation context ID"
+#: DCMTK 3.6.7 movescu, for a +P connection that closed before its A-ASSOCIATE-RQ
+NO_CONTEXT_PROPOSED = "0006:0110 No presentation context proposed"
 #: the connection ended inside a PDU
 NETWORK_CLOSED = "0006:0310 DUL network closed"
 PEER_ABORTED = "0006:0317 Peer aborted Association (or never connected)"

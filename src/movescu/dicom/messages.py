@@ -79,6 +79,8 @@ def is_success_or_cancel(status: int) -> bool:
 
 #: what movescu logs (E:) before it aborts a sub-association, with DCMTK's condition
 SUB_ASSOCIATION_FAILURE = "DIMSE failure (aborting sub-association): %s"
+#: DCMTK's storeSCP() when receiving a C-STORE failed (``%s``: the condition)
+STORE_SCP_FAILED = "Store SCP Failed: %s"
 
 
 # --------------------------------------------------------------------------- rejections
@@ -128,6 +130,10 @@ class ContextSummary:
     result: int | None = None
 
 
+#: the DICOM application context name (PS3.7 A.2.1)
+APPLICATION_CONTEXT = "1.2.840.10008.3.1.1.1"
+
+
 @dataclass(frozen=True)
 class AssociationSummary:
     """What DCMTK prints between ``BEGIN A-ASSOCIATE-RQ/AC`` and ``END``."""
@@ -144,6 +150,8 @@ class AssociationSummary:
     #: "Responding Application Name": None prints the called AE title (DCMTK's
     #: requestor sets it so); an acceptor's dumps print it empty
     responding: str | None = None
+    #: empty for a connection that closed before its A-ASSOCIATE-RQ
+    application_context: str = APPLICATION_CONTEXT
 
 
 def association_summary(
@@ -219,7 +227,7 @@ def association_dump(kind: str, summary: AssociationSummary) -> list[str]:
         f"Our Implementation Version Name:   {summary.our_version}",
         f"Their Implementation Class UID:    {summary.their_uid}",
         f"Their Implementation Version Name: {summary.their_version}",
-        "Application Context Name:    1.2.840.10008.3.1.1.1",
+        f"Application Context Name:    {summary.application_context}",
         f"Calling Application Name:    {summary.calling}",
         f"Called Application Name:     {summary.called}",
         f"Responding Application Name: {responding}",

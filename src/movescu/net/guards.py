@@ -17,17 +17,18 @@ association's DUL thread) through :mod:`movescu.net.seams.hooks`:
   ``0006:0207``.
 
 What each side enforces and reports differs (the C-MOVE SCU also reports
-unknown PDU types, PDUs cut short, reads that timed out and invalid PDUs;
-the Storage SCP limits every other PDU to 1 MiB): that difference is data,
-:data:`ACCEPTOR` and :data:`REQUESTOR`.  Faults go to the caller's ``report``
-callback as :class:`Fault`; the caller logs, aborts and decides the wording.
+invalid PDUs, the Storage SCP connections reset inside a PDU and limits every
+other PDU to 1 MiB; both report unknown PDU types, PDUs cut short and reads
+that timed out inside a PDU, during which the Storage SCP's idle timer waits):
+that difference is data, :data:`ACCEPTOR` and :data:`REQUESTOR`.  Faults go to
+the caller's ``report`` callback as :class:`Fault`; the caller logs, aborts and
+decides the wording.
 Must not log errors nor touch the socket itself.
 """
 
 from __future__ import annotations
 
 import enum
-import logging
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,12 +36,13 @@ from typing import TYPE_CHECKING, Any
 
 from movescu.dicom import conditions
 from movescu.dicom.pdata import P_DATA_TF
+from movescu.net.logblock import block_aware_logger
 from movescu.net.seams import hooks
 
 if TYPE_CHECKING:
     from pynetdicom.association import Association
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 #: the longest other PDU the Storage SCP reads (an A-ASSOCIATE-RQ with 128
 #: contexts is ~20 KB); without a limit a 6-byte header could make us buffer 4 GiB
@@ -58,6 +60,8 @@ class FaultKind(enum.Enum):
     CUT_SHORT = "cut short"
     #: the peer stopped inside a PDU for longer than the socket timeout
     TIMED_OUT = "timed out"
+    #: the connection was reset inside a PDU
+    RESET = "reset"
     #: pynetdicom itself found an invalid PDU or message (its Evt19)
     INVALID_PDU = "invalid"
     #: pynetdicom's state machine raised on the peer's bytes
@@ -82,7 +86,7 @@ class Fault:
             return conditions.illegal_pdu_length(self.length, self.limit)
         if self.kind is FaultKind.UNKNOWN_TYPE:
             return conditions.unrecognized_pdu(self.pdu_type)
-        if self.kind is FaultKind.CUT_SHORT:
+        if self.kind in (FaultKind.CUT_SHORT, FaultKind.RESET):
             return conditions.NETWORK_CLOSED
         if self.kind is FaultKind.TIMED_OUT:
             return conditions.READ_TIMEOUT
@@ -115,6 +119,8 @@ class Side:
     report_invalid_pdu: bool
     #: -td: report the idle timer's expiry
     report_idle: bool
+    #: report a connection reset inside a PDU body
+    report_reset: bool = False
 
     def limit_for(self, pdu_type: int, max_pdu: int) -> int | None:
         """The longest PDU of ``pdu_type`` accepted (None: no limit)."""
@@ -130,11 +136,12 @@ ACCEPTOR = Side(
     label="sub-association failed",
     recovery=Recovery.KILL,
     limit_other_pdus=True,
-    report_unknown_type=False,
-    report_cut_short=False,
-    report_timeout=False,
+    report_unknown_type=True,
+    report_cut_short=True,
+    report_timeout=True,
     report_invalid_pdu=False,
     report_idle=True,
+    report_reset=True,
 )
 #: the C-MOVE SCU's main association
 REQUESTOR = Side(
@@ -166,7 +173,8 @@ def install_guards(assoc: Association, side: Side, max_pdu: int, report: Report)
     report : callable
         Receives each :class:`Fault`.
     """
-    hooks.wrap_recv(assoc, lambda recv: limit_pdu_reads(recv, side, max_pdu, report))
+    progress = PduProgress()
+    hooks.wrap_recv(assoc, lambda recv: limit_pdu_reads(recv, side, max_pdu, report, progress))
     recover = (
         (lambda: hooks.kill_association(assoc))
         if side.recovery is Recovery.KILL
@@ -176,13 +184,27 @@ def install_guards(assoc: Association, side: Side, max_pdu: int, report: Report)
         assoc, lambda action: guard_state_machine(action, side, report, recover)
     )
     if side.report_idle:
-        hooks.wrap_idle_timer(assoc, lambda expired: report_idle_expiry(expired, report))
+        hooks.wrap_idle_timer(assoc, lambda expired: report_idle_expiry(expired, report, progress))
+
+
+@dataclass
+class PduProgress:
+    """Shared by the limiter and the idle report of one association."""
+
+    #: True between a PDU's header and the end of its body: the socket timeout,
+    #: not the idle timer, ends a peer that stops there
+    inside_pdu: bool = False
 
 
 def limit_pdu_reads(
-    recv: Callable[[int], bytearray], side: Side, max_pdu: int, report: Report
+    recv: Callable[[int], bytearray],
+    side: Side,
+    max_pdu: int,
+    report: Report,
+    progress: PduProgress | None = None,
 ) -> Callable[[int], bytearray]:
     """``recv`` that refuses over-long PDU bodies and reports what ``side`` asks for."""
+    progress = progress or PduProgress()
     #: the body the next call reads: its announced length, or -1 when refused
     body: list[int] = []
 
@@ -201,8 +223,18 @@ def limit_pdu_reads(
         if body:
             expected = body.pop()
             if expected < 0:
+                progress.inside_pdu = False
                 return bytearray()  # refused: pynetdicom sees a short PDU and closes
-            data = read(nr_bytes)
+            try:
+                data = read(nr_bytes)
+            except TimeoutError:
+                raise
+            except OSError:
+                if side.report_reset:
+                    report(Fault(FaultKind.RESET))
+                raise
+            finally:
+                progress.inside_pdu = False
             if side.report_cut_short and len(data) < expected:
                 report(Fault(FaultKind.CUT_SHORT))
             return data
@@ -219,6 +251,7 @@ def limit_pdu_reads(
                 body.append(-1)  # the body is not read
             elif length:
                 body.append(length)
+                progress.inside_pdu = True
         return data
 
     return limited
@@ -243,10 +276,18 @@ def guard_state_machine(
     return do_action
 
 
-def report_idle_expiry(expired: Callable[[], bool], report: Report) -> Callable[[], bool]:
-    """pynetdicom aborts an idle association (-td) silently; DCMTK logs 0006:0207."""
+def report_idle_expiry(
+    expired: Callable[[], bool], report: Report, progress: PduProgress | None = None
+) -> Callable[[], bool]:
+    """pynetdicom aborts an idle association (-td) silently; DCMTK logs 0006:0207.
+
+    Not inside a PDU (``progress``): the reader's socket timeout ends that peer,
+    with the lines DCMTK logs for a PDU that never arrives whole.
+    """
 
     def idle_timer_expired() -> bool:
+        if progress is not None and progress.inside_pdu:
+            return False
         if not expired():
             return False
         report(Fault(FaultKind.IDLE))

@@ -2,8 +2,8 @@
 
 Owns the decision whether an incoming TCP connection may proceed, made the way
 DCMTK does it when built with libwrap (``dcmnet/libsrc/dul.cc``): one request with
-daemon ``movescu``, client name = reverse-DNS name of the peer (``unknown`` with
-``-dhl`` or when the lookup fails), client address = the peer's IP, user
+daemon ``movescu``, client name = reverse-DNS name of the peer (its numeric
+address when it has none, ``unknown`` with ``-dhl``), client address = the peer's IP, user
 ``unknown``, then ``hosts_access()``: the first matching rule of the allow table
 grants, else the first matching rule of the deny table denies, else access is
 granted. The tables are re-read for every connection. The rule language follows
@@ -84,6 +84,8 @@ def check_access(
         The allow/deny tables; read afresh on every call.
     host_lookup : bool
         False for ``-dhl``: no reverse lookup, the client name is ``unknown``.
+        With a lookup, an address without a name is named by itself (DCMTK
+        hands libwrap the numeric address then: ``KNOWN`` matches it).
     daemon : str
         The daemon name rules are matched against; DCMTK uses ``movescu``.
 
@@ -93,8 +95,10 @@ def check_access(
         ``allowed`` plus the client name and address used (for the log message).
     """
     client_address = normalize_address(address)
-    client_name = lookup_client_name(client_address) if host_lookup else None
-    name = client_name or UNKNOWN
+    if host_lookup:
+        name = lookup_client_name(client_address) or client_address
+    else:
+        name = UNKNOWN
     allowed = evaluate_tables(
         tables, daemon=daemon, client_name=name, client_address=client_address
     )

@@ -12,7 +12,6 @@ do) nor look at sockets.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from movescu.dicom import messages
@@ -28,8 +27,9 @@ from movescu.dicom.dimse import (
     NO_DATA_SET,
     PRIORITY,
 )
+from movescu.net.logblock import block_aware_logger
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 
 def _summary(assoc: Any, our_max_pdu: int, contexts: list[messages.ContextSummary]) -> Any:

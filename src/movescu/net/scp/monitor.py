@@ -3,8 +3,9 @@
 Owns what DCMTK prints while a DIMSE message arrives, before pynetdicom has
 decoded it: ``Received Store Request (MsgID n, <prefix>)`` / ``Received Echo
 Request (MsgID n)`` when the command set is complete, ``RECV: ....`` on stdout
-(one dot per data PDV, only when ``movescu.progress`` is exactly at INFO), and
-the error + abort for any other DIMSE command.  Must not answer requests.
+(one dot per data PDV, only when ``movescu.progress`` is exactly at INFO), the
+error + abort for any other DIMSE command, and whether an object is being
+received (an association that ends then loses it).  Must not answer requests.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from movescu.dicom.dimse import (
     MESSAGE_ID,
 )
 from movescu.dicom.sop_classes import prefix_for
+from movescu.net.logblock import block_aware_logger, together
 from movescu.net.scp.log import request_dump
 
-logger = logging.getLogger("movescu.net.scp.server")
-progress_logger = logging.getLogger("movescu.progress")
+logger = block_aware_logger("movescu.net.scp.server")
+progress_logger = block_aware_logger("movescu.progress")
 
 #: longest wait (s) of a request's log line for the association's own lines
 ACKNOWLEDGE_WAIT = 2.0
@@ -48,6 +50,17 @@ class PduMonitor:
         self.acknowledged = threading.Event()
         #: set once we gave up on the association: later PDUs are not looked at
         self.aborted = False
+        #: True from a C-STORE request's command set until its last data fragment
+        self.in_store = False
+        #: set once the A-ASSOCIATE-RQ arrived
+        self.requested = False
+        #: set when a PDU of an unknown type arrived (pynetdicom then ends the association)
+        self.garbled = False
+
+    @property
+    def object_lost(self) -> bool:
+        """True when the association ends now, inside an object we did not give up on."""
+        return self.in_store and not self.aborted
 
     def on_pdu(self, pdu: Any) -> None:
         """Feed one received PDU (only P-DATA-TF PDUs carry PDV items)."""
@@ -90,6 +103,8 @@ class PduMonitor:
         self.abort()
 
     def _data_fragment(self, last: bool) -> None:
+        if last:
+            self.in_store = False
         if progress_logger.getEffectiveLevel() != logging.INFO:
             return
         text = ("RECV: " if not self.in_data else "") + "." + ("\n" if last else "")
@@ -104,12 +119,14 @@ class PduMonitor:
         field_value = fields.get(COMMAND_FIELD, 0)
         msg_id = fields.get(MESSAGE_ID, 0)
         debug = logger.isEnabledFor(logging.DEBUG)
+        self.in_store = field_value == C_STORE_RQ
         if field_value in (C_STORE_RQ, C_ECHO_RQ) and debug:
             # DCMTK at debug level: the short line, then DIMSE_dumpMessage
             kind = "Store" if field_value == C_STORE_RQ else "Echo"
-            logger.info("Received %s Request", kind)
-            for line in request_dump(fields, context_id):
-                logger.debug("%s", line)
+            with together():
+                logger.info("Received %s Request", kind)
+                for line in request_dump(fields, context_id):
+                    logger.debug("%s", line)
         elif field_value == C_STORE_RQ:
             sop_class = str(fields.get(AFFECTED_SOP_CLASS, ""))
             logger.info("Received Store Request (MsgID %s, %s)", msg_id, prefix_for(sop_class))

@@ -15,6 +15,7 @@ association (retrieve does).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -28,11 +29,12 @@ from typing import TYPE_CHECKING, Any
 from movescu.config import Config, FilingOptions, IPFamily
 from movescu.dicom import conditions, messages
 from movescu.dicom.dimse import STATUS_OUT_OF_RESOURCES, STATUS_SUCCESS
-from movescu.dicom.pdata import max_send_pdv
+from movescu.dicom.pdata import A_ABORT_PDU, receive_pdu, send_fragment, send_pdv
 from movescu.dicom.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS
 from movescu.errors import NetworkInitError, PrivilegeError
 from movescu.net import guards
 from movescu.net.access.rules import AccessTables, check_access, denial_message
+from movescu.net.logblock import block_aware_logger, together
 from movescu.net.scp.log import acknowledged_dump, requested_dump
 from movescu.net.scp.monitor import PduMonitor
 from movescu.net.scp.stats import ReceivedObject, ReceiveStats
@@ -52,14 +54,36 @@ if TYPE_CHECKING:
     from pynetdicom.events import Event
     from pynetdicom.transport import ThreadedAssociationServer
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 __all__ = ["ReceiveStats", "ReceivedObject", "StorageSCP"]
 
 #: how often the end-of-move wait looks for open sub-associations (s)
 IDLE_POLL = 0.005
 #: A-ABORT PDU: type 7, length 4, source 0 (service user), reason 0.
-A_ABORT_PDU = b"\x07\x00\x00\x00\x00\x04\x00\x00\x00\x00"
+
+
+#: a PDU that never arrived whole (connection closed, reset or stalled inside it)
+_BROKEN_PDU = (guards.FaultKind.CUT_SHORT, guards.FaultKind.RESET, guards.FaultKind.TIMED_OUT)
+
+
+def _broken_pdu_report(fault: guards.Fault, in_store: bool) -> list[str]:
+    """What DCMTK 3.6.7 logs (E:) when a sub-association's PDU never arrives whole.
+
+    Inside an object: its storeSCP() fails, then its subOpSCP(); elsewhere only
+    subOpSCP(), whose command could not be read.  When the peer closed the
+    connection (FIN), movescu's loop sees the socket readable once more and
+    tries the dead sub-association a second time.
+    """
+    broken = f"{conditions.READ_PDV_FAILED}\n{conditions.NETWORK_CLOSED}"
+    if in_store:
+        lines = [messages.STORE_SCP_FAILED % broken, messages.SUB_ASSOCIATION_FAILURE % broken]
+    else:
+        lines = [messages.SUB_ASSOCIATION_FAILURE % f"{conditions.RECEIVE_FAILED}\n{broken}"]
+    if fault.kind is guards.FaultKind.CUT_SHORT:
+        second = [conditions.RECEIVE_FAILED, conditions.READ_PDV_FAILED, conditions.NORMAL]
+        lines.append(messages.SUB_ASSOCIATION_FAILURE % "\n".join(second))
+    return lines
 
 
 def _guard_condition(fault: guards.Fault) -> list[str]:
@@ -93,6 +117,8 @@ class StorageSCP:
         access_tables: AccessTables | None = None,
     ) -> None:
         self.config = config
+        #: the maximum PDU length we announce: ``-pdu``, made even as DCMTK does
+        self.our_max_pdu, self._pdu_warnings = receive_pdu(config.network.max_pdu)
         self._access_tables = access_tables
         self.stats = ReceiveStats()
         self._bind_address = bind_address
@@ -208,7 +234,7 @@ class StorageSCP:
         ae = AE(ae_title=self.config.network.ae_title[:16] or "MOVESCU")
         ae.implementation_class_uid = IMPLEMENTATION_CLASS_UID
         ae.implementation_version_name = IMPLEMENTATION_VERSION_NAME
-        ae.maximum_pdu_size = self.config.network.max_pdu
+        ae.maximum_pdu_size = self.our_max_pdu
         ae.acse_timeout = self.config.network.acse_timeout
         ae.dimse_timeout = self.config.network.dimse_timeout
         ae.network_timeout = self.config.network.dimse_timeout
@@ -272,6 +298,9 @@ class StorageSCP:
 
     def abort_association(self, assoc: Association) -> None:
         """Write an A-ABORT PDU ourselves and shut the socket down (never blocks)."""
+        monitor = self._monitors.get(id(assoc))
+        if monitor is not None:
+            monitor.aborted = True  # given up on by us: its object is not "lost"
         sock = hooks.connection_socket(assoc)
         if sock is None:
             return
@@ -302,7 +331,7 @@ class StorageSCP:
             assoc = event.assoc
             monitor = PduMonitor(lambda: self.abort_association(assoc))
             self._monitors[id(assoc)] = monitor
-        max_pdu = self.config.network.max_pdu
+        max_pdu = self.our_max_pdu
         hooks.attach_store_stream(assoc, monitor, max_pdu)  # the accelerator's C-STORE path
         guards.install_guards(
             assoc, guards.ACCEPTOR, max_pdu, lambda fault: self._on_guard_fault(assoc, fault)
@@ -310,28 +339,59 @@ class StorageSCP:
 
     def _on_guard_fault(self, assoc: Association, fault: guards.Fault) -> None:
         """A guard (movescu.net.guards) gave up on ``assoc``: report, abort, clean up."""
-        condition = _guard_condition(fault)
-        logger.error(messages.SUB_ASSOCIATION_FAILURE, condition[0])
-        for line in condition[1:]:
-            logger.error("%s", line)
+        monitor = self._monitors.get(id(assoc))
+        if fault.kind is guards.FaultKind.UNKNOWN_TYPE:
+            # pynetdicom ends the association itself (Evt19); DCMTK 3.6.7 names the
+            # PDU type of garbage sent instead of an A-ASSOCIATE-RQ
+            if monitor is not None and not (monitor.requested or monitor.garbled):
+                monitor.garbled = True  # once: pynetdicom may read on before it closes
+                logger.error("%s", fault.condition)
+            return
+        if fault.kind in _BROKEN_PDU and monitor is not None and not monitor.requested:
+            # an A-ASSOCIATE-RQ that never arrived whole: DCMTK logs the DUL's condition
+            logger.error("%s", fault.condition)
+        elif fault.kind in _BROKEN_PDU:
+            in_store = monitor is not None and monitor.object_lost
+            with together():
+                for text in _broken_pdu_report(fault, in_store):
+                    for line in text.split("\n"):
+                        logger.error("%s", line)
+        else:
+            condition = _guard_condition(fault)
+            with together():
+                logger.error(messages.SUB_ASSOCIATION_FAILURE, condition[0])
+                for line in condition[1:]:
+                    logger.error("%s", line)
+        # an A-ABORT first, whatever state the reader is in (DCMTK: ASC_abortAssociation)
         self.abort_association(assoc)
         self._forget(assoc, threading.get_ident())
 
     def _on_requested(self, event: Event) -> None:
-        logger.info("Sub-Association Received")
-        if logger.isEnabledFor(logging.DEBUG):
-            for line in requested_dump(event.assoc, self.config.network.max_pdu):
-                logger.debug("%s", line)
+        monitor = self._monitors.get(id(event.assoc))
+        if monitor is not None:
+            monitor.requested = True
+        with together():
+            for warning in self._pdu_warnings:
+                logger.warning("%s", warning)
+            logger.info("Sub-Association Received")
+            if logger.isEnabledFor(logging.DEBUG):
+                for line in requested_dump(event.assoc, self.our_max_pdu):
+                    logger.debug("%s", line)
 
     def _on_accepted(self, event: Event) -> None:
-        # DCMTK: Max Send PDV = the peer's maximum PDU length - 12 (PDU + PDV headers)
-        peer_max = event.assoc.requestor.maximum_length or 0
-        logger.info("Sub-Association Acknowledged (Max Send PDV: %d)", max_send_pdv(peer_max))
-        if logger.isEnabledFor(logging.DEBUG):
-            for line in acknowledged_dump(event.assoc, self.config.network.max_pdu):
-                logger.debug("%s", line)
-        if not event.assoc.accepted_contexts:
-            logger.info("    (but no valid presentation contexts)")
+        their_max = event.assoc.requestor.maximum_length or 0
+        pdv, warnings = send_pdv(their_max)
+        # the PDVs DCMTK sends, not pynetdicom's
+        hooks.limit_send_fragments(event.assoc, send_fragment(their_max))
+        with together():
+            for warning in warnings:
+                logger.warning("%s", warning)
+            logger.info("Sub-Association Acknowledged (Max Send PDV: %d)", pdv)
+            if logger.isEnabledFor(logging.DEBUG):
+                for line in acknowledged_dump(event.assoc, self.our_max_pdu):
+                    logger.debug("%s", line)
+            if not event.assoc.accepted_contexts:
+                logger.info("    (but no valid presentation contexts)")
         monitor = self._monitors.get(id(event.assoc))
         if monitor is not None:
             monitor.acknowledged.set()
@@ -343,12 +403,40 @@ class StorageSCP:
 
     def _on_conn_close(self, event: Event) -> None:
         assoc = event.assoc
+        monitor = self._monitors.get(id(assoc))
+        if monitor is not None and monitor.object_lost:
+            # DCMTK's storeSCP(): the peer closed, reset or aborted inside an object
+            logger.error(messages.STORE_SCP_FAILED, conditions.PEER_ABORTED)
         if not (assoc.is_established or assoc.is_aborted or assoc.is_released):
+            if (
+                monitor is not None
+                and not (monitor.requested or monitor.garbled)
+                and not assoc.is_rejected
+            ):
+                self._log_unrequested()
             # Closed before an A-ASSOCIATE-RQ arrived (garbage, a port scan):
             # pynetdicom's acceptor would wait -ta seconds for one, holding one
             # of the 64 association slots; None is its "timed out" and ends it now.
             hooks.end_unnegotiated(assoc)
         self._forget(assoc, hooks.reactor_ident(assoc))
+
+    def _log_unrequested(self) -> None:
+        """DCMTK 3.6.7 on a connection that closed before its A-ASSOCIATE-RQ.
+
+        It goes on as if an empty request had arrived: ``Sub-Association
+        Received``, an empty A-ASSOCIATE-RQ dump at ``-d``, then the error of
+        accepting contexts from it.
+        """
+        with together():
+            for warning in self._pdu_warnings:
+                logger.warning("%s", warning)
+            logger.info("Sub-Association Received")
+            if logger.isEnabledFor(logging.DEBUG):
+                empty = messages.association_summary("", "", self.our_max_pdu, [], responding="")
+                empty = dataclasses.replace(empty, application_context="")
+                for line in ["Parameters:", *messages.association_dump("RQ", empty)]:
+                    logger.debug("%s", line)
+            logger.error("%s", conditions.NO_CONTEXT_PROPOSED)
 
     def _forget(self, assoc: Association, dul_ident: int | None) -> None:
         """Drop an ended association's monitor; the receiver deletes its partial files."""
@@ -382,7 +470,7 @@ class StorageSCP:
             if placement is not None:  # storescp's -xcr/-xcs/-rns (issue 15)
                 placement.stored(result.path, self.config.storage.ignore)
         except Exception as exc:  # never let a bug become pynetdicom's 0xC211 + traceback
-            logger.error("Store SCP Failed: %s", exc)
+            logger.error(messages.STORE_SCP_FAILED, exc)
             result = StoreResult(STATUS_OUT_OF_RESOURCES)
         size = received.length if received.data is None else len(received.data)
         self.stats.record(

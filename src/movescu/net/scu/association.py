@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from movescu.config import Config, PendingDatasetHandling
 from movescu.dicom import conditions, contexts, messages
 from movescu.dicom.dimse import STATUS_PENDING, has_data_set, suboperation_counters
-from movescu.dicom.pdata import max_send_pdv
+from movescu.dicom.pdata import receive_pdu, send_fragment, send_pdv
 from movescu.errors import (
     AssociationError,
     AssociationParametersError,
@@ -44,6 +44,7 @@ from movescu.errors import (
 )
 from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
 from movescu.net import guards
+from movescu.net.logblock import block_aware_logger, together
 from movescu.net.scu import log as movelog
 from movescu.net.scu import transport
 from movescu.net.scu.outcome import Ending, MoveOutcome
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
     from pydicom.dataset import Dataset
     from pynetdicom.association import Association
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 #: DICOM priority MEDIUM, what DCMTK's movescu sends (pynetdicom's default is LOW).
 PRIORITY_MEDIUM = 0
@@ -83,6 +84,8 @@ class MoveAssociation:
         )
         self.find_uid, self.move_uid = contexts.MODEL_SOP_CLASSES[config.query.model]
         self.transfer_syntaxes = contexts.proposed_transfer_syntaxes(net.proposed_transfer_syntax)
+        #: the maximum PDU length we announce: ``-pdu``, made even as DCMTK does
+        self.our_max_pdu = receive_pdu(net.max_pdu)[0]
         self.assoc: Association | None = None
         #: the association being requested (known from EVT_CONN_OPEN, before
         #: ``associate`` returns): a signal during the request must end it
@@ -135,7 +138,7 @@ class MoveAssociation:
             ae = accel.requestor_ae_class(accelerator)(ae_title=self.calling)
             ae.implementation_class_uid = IMPLEMENTATION_CLASS_UID
             ae.implementation_version_name = IMPLEMENTATION_VERSION_NAME
-            ae.maximum_pdu_size = net.max_pdu
+            ae.maximum_pdu_size = self.our_max_pdu
             ae.acse_timeout = net.acse_timeout
             ae.connection_timeout = net.connection_timeout
             # DCMTK: -td unlimited by default; pynetdicom's 30 s / 60 s must not leak
@@ -155,9 +158,13 @@ class MoveAssociation:
         from pynetdicom import evt
 
         net = self.config.network
+        for warning in receive_pdu(net.max_pdu)[1]:
+            logger.warning("%s", warning)
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("Request Parameters:")
-            movelog.log_lines(logging.DEBUG, messages.association_dump("RQ", self._summary(None)))
+            with together():
+                logger.debug("Request Parameters:")
+                rq_dump = messages.association_dump("RQ", self._summary(None))
+                movelog.log_lines(logging.DEBUG, rq_dump)
         address = transport.resolve_address(net.peer, net.port, net.ip_family)
         logger.info("Requesting Association")
         handlers = [
@@ -171,7 +178,7 @@ class MoveAssociation:
                     address,
                     net.port,
                     ae_title=self.called,
-                    max_pdu=net.max_pdu,
+                    max_pdu=self.our_max_pdu,
                     evt_handlers=handlers,
                     tls_args=tls.client_tls_args(self.config.tls),
                 )
@@ -211,9 +218,17 @@ class MoveAssociation:
 
     def _check_negotiated(self, assoc: Association) -> None:
         """Log the negotiated parameters; raise when no context was accepted."""
+        their_max = assoc.acceptor.maximum_length or 0
+        pdv, warnings = send_pdv(their_max)
+        for warning in warnings:
+            logger.warning("%s", warning)
+        # the PDVs DCMTK sends, not pynetdicom's
+        hooks.limit_send_fragments(assoc, send_fragment(their_max))
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("Association Parameters Negotiated:")
-            movelog.log_lines(logging.DEBUG, messages.association_dump("AC", self._summary(assoc)))
+            with together():
+                logger.debug("Association Parameters Negotiated:")
+                ac_dump = messages.association_dump("AC", self._summary(assoc))
+                movelog.log_lines(logging.DEBUG, ac_dump)
         # DCMTK counts an accepted context pynetdicom dropped (an ID or transfer
         # syntax never proposed): the association goes on and the C-MOVE then
         # fails with 0006:0208 (pynetdicom has ended it already)
@@ -223,16 +238,14 @@ class MoveAssociation:
             if assoc.is_established:
                 hooks.abort_and_wait(assoc)
             raise NoPresentationContextError("No Acceptable Presentation Contexts")
-        their_max = assoc.acceptor.maximum_length or 0
-        # DCMTK: Max Send PDV = peer's max PDU - 12 (PDV header), unlimited (0) stays 0
-        logger.info("Association Accepted (Max Send PDV: %d)", max_send_pdv(their_max))
+        logger.info("Association Accepted (Max Send PDV: %d)", pdv)
 
     def _summary(self, assoc: Association | None) -> messages.AssociationSummary:
         return movelog.association_summary(
             assoc,
             self.calling,
             self.called,
-            self.config.network.max_pdu,
+            self.our_max_pdu,
             [(1, self.find_uid), (3, self.move_uid)],
             self.transfer_syntaxes,
         )
@@ -254,7 +267,7 @@ class MoveAssociation:
             pass
         self._opening = event.assoc
         guards.install_guards(
-            event.assoc, guards.REQUESTOR, self.config.network.max_pdu, self.responses.on_guard
+            event.assoc, guards.REQUESTOR, self.our_max_pdu, self.responses.on_guard
         )
 
     # ------------------------------------------------------------------ C-MOVE

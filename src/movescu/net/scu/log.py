@@ -20,12 +20,13 @@ from movescu.dicom.dimse import (
     has_data_set,
     suboperation_counters,
 )
+from movescu.net.logblock import block_aware_logger, together
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
     from pynetdicom.association import Association
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 
 def association_summary(
@@ -58,77 +59,85 @@ def log_request(
     ts_name: str,
 ) -> None:
     """``Sending Move Request (MsgID n)`` (``-d``: + dump) and ``Request Identifiers:``."""
-    if logger.isEnabledFor(logging.DEBUG):
-        logger.info("Sending Move Request")
-        dump = messages.move_request_dump(context_id, msg_id, sop_class, priority, destination)
-        log_lines(logging.DEBUG, dump)
-    else:
-        logger.info("Sending Move Request (MsgID %d)", msg_id)
-    if logger.isEnabledFor(logging.INFO):
-        logger.info("Request Identifiers:")
-        log_lines(logging.INFO, dataset_lines(identifier, ts_name))
+    with together():
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.info("Sending Move Request")
+            dump = messages.move_request_dump(context_id, msg_id, sop_class, priority, destination)
+            log_lines(logging.DEBUG, dump)
+        else:
+            logger.info("Sending Move Request (MsgID %d)", msg_id)
+        if logger.isEnabledFor(logging.INFO):
+            logger.info("Request Identifiers:")
+            log_lines(logging.INFO, dataset_lines(identifier, ts_name))
 
 
 def log_lines(level: int, lines: list[str]) -> None:
-    for line in lines:
-        logger.log(level, line)
+    with together():
+        for line in lines:
+            logger.log(level, line)
 
 
 def log_pending(command: Any, number: int, where: str, read_data_set: bool) -> None:
     """One pending response; ``where`` is ``(<calling>,<called>)`` (dcmnet's warnings)."""
-    has_data = has_data_set(command)
-    if any(tag in command for tag in STATUS_DETAIL_TAGS):
-        logger.warning(
-            "DIMSE Warning: %s: moveUser: Pending with statusDetail, ignoring detail", where
-        )
-    if has_data:
-        logger.warning("DIMSE Warning: %s: moveUser: Status Pending, but DataSetType!=NULL", where)
-        if not read_data_set:
+    with together():
+        has_data = has_data_set(command)
+        if any(tag in command for tag in STATUS_DETAIL_TAGS):
             logger.warning(
-                "DIMSE Warning: %s: Assuming NO response identifiers are present", where
+                "DIMSE Warning: %s: moveUser: Pending with statusDetail, ignoring detail", where
             )
+        if has_data:
+            logger.warning(
+                "DIMSE Warning: %s: moveUser: Status Pending, but DataSetType!=NULL", where
+            )
+            if not read_data_set:
+                logger.warning(
+                    "DIMSE Warning: %s: Assuming NO response identifiers are present", where
+                )
+            else:
+                logger.warning(
+                    "DIMSE Warning: %s: Reading but ignoring response identifier set", where
+                )
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.info("Received Move Response %d", number)
+            log_lines(logging.DEBUG, response_dump(command, has_data))
         else:
-            logger.warning(
-                "DIMSE Warning: %s: Reading but ignoring response identifier set", where
-            )
-    if logger.isEnabledFor(logging.DEBUG):
-        logger.info("Received Move Response %d", number)
-        log_lines(logging.DEBUG, response_dump(command, has_data))
-    else:
-        logger.info("Received Move Response %d (Pending)", number)
+            logger.info("Received Move Response %d (Pending)", number)
 
 
 def log_final(command: Any, data: bytes, status: int, decoded: Any, move_ts: str) -> None:
     """The final response: verdict (W), ``Received Final Move Response``, ``-d`` details."""
-    has_data = has_data_set(command)
-    # DCMTK 3.6.2+: the status verdict comes before the final-response line (spec 6.5)
-    if messages.is_warning(status):
-        logger.warning(
-            "Move response with warning status (%s)", messages.move_status_short(status)
-        )
-    elif not messages.is_success_or_cancel(status):
-        logger.warning("Move response with error status (%s)", messages.move_status_short(status))
-    if logger.isEnabledFor(logging.DEBUG):
-        logger.info("Received Final Move Response")
-        log_lines(logging.DEBUG, response_dump(command, has_data))
-        if has_data and data:
-            # pynetdicom decodes Warning/Failure/Cancel identifiers itself
-            identifier = decoded or decode_identifier(data, move_ts)
-            if identifier is not None:
-                logger.debug("Response Identifiers:")
-                ts_name = messages.ts_dump_name(move_ts)
-                log_lines(logging.DEBUG, dataset_lines(identifier, ts_name))
-        detail = [tag for tag in STATUS_DETAIL_TAGS if tag in command]
-        if detail:
-            from pydicom.dataset import Dataset
+    with together():
+        has_data = has_data_set(command)
+        # DCMTK 3.6.2+: the status verdict comes before the final-response line (spec 6.5)
+        if messages.is_warning(status):
+            logger.warning(
+                "Move response with warning status (%s)", messages.move_status_short(status)
+            )
+        elif not messages.is_success_or_cancel(status):
+            logger.warning(
+                "Move response with error status (%s)", messages.move_status_short(status)
+            )
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.info("Received Final Move Response")
+            log_lines(logging.DEBUG, response_dump(command, has_data))
+            if has_data and data:
+                # pynetdicom decodes Warning/Failure/Cancel identifiers itself
+                identifier = decoded or decode_identifier(data, move_ts)
+                if identifier is not None:
+                    logger.debug("Response Identifiers:")
+                    ts_name = messages.ts_dump_name(move_ts)
+                    log_lines(logging.DEBUG, dataset_lines(identifier, ts_name))
+            detail = [tag for tag in STATUS_DETAIL_TAGS if tag in command]
+            if detail:
+                from pydicom.dataset import Dataset
 
-            status_detail = Dataset()
-            for tag in detail:
-                status_detail[tag] = command[tag]
-            logger.debug("Status Detail:")
-            log_lines(logging.DEBUG, dataset_lines(status_detail, "Little Endian Implicit"))
-    else:
-        logger.info("Received Final Move Response (%s)", messages.move_status_short(status))
+                status_detail = Dataset()
+                for tag in detail:
+                    status_detail[tag] = command[tag]
+                logger.debug("Status Detail:")
+                log_lines(logging.DEBUG, dataset_lines(status_detail, "Little Endian Implicit"))
+        else:
+            logger.info("Received Final Move Response (%s)", messages.move_status_short(status))
 
 
 def response_dump(command: Any, has_data: bool) -> list[str]:

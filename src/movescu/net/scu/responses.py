@@ -11,7 +11,6 @@ It does not request, release or abort the association and decides no outcome.
 
 from __future__ import annotations
 
-import logging
 import queue
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from movescu.config import Config, PendingDatasetHandling
 from movescu.dicom import conditions, contexts
 from movescu.dicom.dimse import C_MOVE_RSP, STATUS_PENDING, has_data_set
 from movescu.net import guards
+from movescu.net.logblock import block_aware_logger
 from movescu.net.scu import log as movelog
 from movescu.net.scu import transport
 from movescu.net.seams import hooks
@@ -29,7 +29,7 @@ from movescu.net.seams import hooks
 if TYPE_CHECKING:
     from pynetdicom.association import Association
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 
 @dataclass
@@ -139,6 +139,10 @@ class ResponseWatcher:
             condition = conditions.COMMAND_READ_FAILED
         elif fault.kind is guards.FaultKind.TIMED_OUT:
             condition = conditions.DIMSE_TIMEOUT
+            if self.assoc is not None:
+                # pynetdicom takes the timeout for a closed connection and would
+                # close it without the A-ABORT the loop then asks for: write it now
+                hooks.write_abort(self.assoc)
         elif fault.kind is guards.FaultKind.INVALID_PDU:
             condition = conditions.RECEIVE_FAILED
         else:

@@ -23,8 +23,9 @@ from movescu.dicom.conditions import (
 )
 from movescu.dicom.messages import DEFAULT_REJECTION, KNOWN_REJECT_REASONS
 from movescu.errors import AssociationError
+from movescu.net.logblock import block_aware_logger
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 
 def resolve_address(host: str, port: int, family: IPFamily) -> str:

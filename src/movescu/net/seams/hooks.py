@@ -17,6 +17,8 @@ import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from movescu.dicom.pdata import A_ABORT_PDU
+
 if TYPE_CHECKING:
     from pynetdicom.association import Association
 
@@ -54,6 +56,21 @@ def current_association() -> Association | None:
     # pynetdicom's DUL is a Thread with an ``assoc`` property; other threads have none
     assoc: Association | None = getattr(threading.current_thread(), "assoc", None)
     return assoc
+
+
+def write_abort(assoc: Association) -> None:
+    """Write an A-ABORT PDU straight to ``assoc``'s socket (its reactor may no longer send).
+
+    Never blocks for long: a peer that does not read gets what fits into the
+    socket's send buffer (the connection is closed right after anyway).
+    """
+    sock = connection_socket(assoc)
+    if sock is None:
+        return
+    try:
+        sock.sendall(A_ABORT_PDU)
+    except OSError:
+        pass
 
 
 def end_unnegotiated(assoc: Association) -> None:
@@ -99,6 +116,42 @@ def kill_association(assoc: Association) -> None:
 def post_invalid_pdu(assoc: Association) -> None:
     """Queue pynetdicom's Evt19 (invalid PDU): it sends an A-ABORT and closes."""
     assoc.dul.event_queue.put("Evt19")
+
+
+def limit_send_fragments(assoc: Association, fragment: int) -> None:
+    """Make ``assoc``'s DIMSE send fragments (PDV values) of at most ``fragment`` bytes.
+
+    pynetdicom splits a message into fragments of the peer's maximum PDU length
+    - 6 (none at all for a peer's 0); its DIMSE provider reads that length
+    through the ``maximum_pdu_size`` property, which a subclass made here (for
+    the provider's own class, stock or accelerated) answers from ``fragment``.
+    """
+    dimse = assoc.dimse
+    dimse.__class__ = _limited_dimse(type(dimse))
+    dimse.fragment_limit = fragment  # type: ignore[attr-defined]
+
+
+_LIMITED: dict[type, type] = {}
+
+
+def _limited_dimse(base: type) -> type:
+    if getattr(base, "fragment_limit", None) is not None:
+        return base
+    limited = _LIMITED.get(base)
+    if limited is None:
+
+        def maximum_pdu_size(self: Any) -> int:
+            # pynetdicom's fragment is this - 6 (PDU length field: item length,
+            # context ID and control header + fragment)
+            return int(self.fragment_limit) + 6
+
+        limited = type(
+            base.__name__,
+            (base,),
+            {"maximum_pdu_size": property(maximum_pdu_size), "fragment_limit": 0},
+        )
+        _LIMITED[base] = limited
+    return limited
 
 
 # ------------------------------------------------------------------ the SCU's response loop

@@ -1,0 +1,90 @@
+"""``-d`` dumps come out whole while the Storage SCP and the SCU log at once (issue 13 item 3).
+
+A retrieve to ourselves (``+P``) from dcmqrscp at ``-d``: the main association's
+C-MOVE-RSP dumps and the sub-association's C-STORE-RQ dumps are logged by two
+threads at the same moments.  Each dump, with the ``I:`` line that announces it,
+must be contiguous, as DCMTK (one thread) prints it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from tests.support.peers import QRPeer
+
+from movescu.net.logblock import block_aware_logger, together
+
+pytestmark = pytest.mark.dcmtk
+
+KEYS = ["-k", "QueryRetrieveLevel=PATIENT", "-k", "PatientID=PAT001"]
+_BEGIN = ("D: ===================== INCOMING DIMSE MESSAGE", "D: ===================== OUTGOING")
+_END = "D: ======================= END DIMSE MESSAGE"
+_ANNOUNCE = (
+    "I: Received Move Response",
+    "I: Received Final Move Response",
+    "I: Received Store Request",
+    "I: Sending Move Request",
+)
+
+
+def dump_blocks(lines: list[str]) -> list[list[str]]:
+    """Each DIMSE dump with the line before it; fails on a dump that is interrupted."""
+    blocks = []
+    for n, line in enumerate(lines):
+        if not line.startswith(_BEGIN):
+            continue
+        assert lines[n - 1].startswith(_ANNOUNCE), lines[n - 1 : n + 2]
+        end = next(k for k in range(n + 1, len(lines)) if lines[k].startswith(_END))
+        block = lines[n - 1 : end + 1]
+        # a dump is D: lines only; another dump's start, an I:/W:/E: line means interleaving
+        inside = block[2:-1]
+        assert all(row.startswith("D: ") for row in inside), block
+        assert not any(row.startswith((*_BEGIN, _END)) for row in inside), block
+        blocks.append(block)
+    return blocks
+
+
+def test_retrieve_to_ourselves_at_debug_keeps_dumps_whole(
+    run_main: Callable[[list[str]], tuple[int, list[str]]],
+    qr_peer: QRPeer,
+    our_port: int,
+    tmp_path: Path,
+) -> None:
+    argv = ["-d", "-aec", qr_peer.ae_title, "+P", str(our_port), "-od", str(tmp_path)]
+    for _ in range(3):  # a race: several runs
+        code, lines = run_main([*argv, "127.0.0.1", str(qr_peer.port), *KEYS])
+        assert code == 0
+        blocks = dump_blocks(lines)
+        stores = [b for b in blocks if b[0].startswith("I: Received Store Request")]
+        responses = [b for b in blocks if "Move Response" in b[0]]
+        assert len(stores) == 8
+        assert len(responses) >= 2
+
+
+def test_a_group_is_not_split_by_another_thread(caplog: pytest.LogCaptureFixture) -> None:
+    """The mechanism itself: a group held open while another thread logs."""
+    logger = block_aware_logger("movescu.net.test_log_blocks")
+    inside = threading.Event()
+    started = threading.Event()
+
+    def other() -> None:
+        inside.wait(5)
+        started.set()
+        logger.info("other thread")
+
+    worker = threading.Thread(target=other)
+    worker.start()
+    with caplog.at_level(logging.INFO, logger="movescu"):
+        with together():
+            logger.info("first")
+            inside.set()
+            started.wait(5)
+            worker.join(0.2)  # the other thread is now waiting for the group to end
+            logger.info("second")
+        worker.join(5)
+    messages = [r.getMessage() for r in caplog.records if r.name == logger.name]
+    assert messages == ["first", "second", "other thread"]
