@@ -82,7 +82,17 @@ def test_ip_group_is_first_under_network_options_as_in_3_7_0() -> None:
 def test_our_additions_come_last_and_use_unused_long_names() -> None:
     assert GROUPS[-1].title == "movescu additions (not in DCMTK):"
     additions = [o.long for o in OPTIONS if o.ours]
-    assert additions == ["--config", "--progress", "--no-progress", "--report"]
+    assert additions == [
+        "--config",
+        "--progress",
+        "--no-progress",
+        "--report",
+        "--retry",
+        "--retry-wait",
+        "--key-list",
+        "--parallel",
+        "--resume",
+    ]
     for long in additions:
         assert long not in DCMTK_HELP
 
