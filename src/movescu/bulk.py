@@ -128,8 +128,13 @@ class BulkRun:
     def _abort_all(self) -> None:
         with self._lock:
             sessions = list(self._sessions)
+        from movescu.net.seams import hooks
+
         for session in sessions:
             session.shutdown()
+            if session.assoc is not None:
+                # the worker waits for the next response without a timeout (no -td)
+                hooks.wake_response_loop(session.assoc)
 
     # ------------------------------------------------------------------ one move
 
@@ -141,7 +146,7 @@ class BulkRun:
             dataset = self._narrowed(state, dataset, only)
         for attempt in range(1, extras.retry + 2):
             if self.stopping.is_set():
-                break
+                return  # not started, or interrupted between attempts
             if attempt > 1:
                 logger.warning(
                     "Retrying move %d (%s), attempt %d of %d: %s",
@@ -152,7 +157,7 @@ class BulkRun:
                     state.reason,
                 )
                 if self.stopping.wait(extras.retry_wait):
-                    break
+                    return
             state.state = INTERRUPTED
             state.attempts = attempt
             failed_uids = self._attempt(state, dataset, attempt)
@@ -160,9 +165,8 @@ class BulkRun:
                 return
             if failed_uids:
                 dataset = self._narrowed(state, dataset, failed_uids)
-        if state.state == INTERRUPTED and self.stopping.is_set():
-            return
-        state.state = FAILED
+        if not self.stopping.is_set():
+            state.state = FAILED
 
     def _narrowed(self, state: MoveState, dataset: Dataset, uids: list[str]) -> Dataset:
         smaller = narrow(dataset, uids)
@@ -208,7 +212,7 @@ class BulkRun:
     ) -> None:
         from movescu.retrieve import report_dimse_failure
 
-        if outcome.status is None:
+        if outcome.status is None and not self.stopping.is_set():
             report_dimse_failure(outcome.condition or "", outcome.ending)
         try:
             session.close(outcome.ending, self.config.network.abort)

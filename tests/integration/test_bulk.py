@@ -345,3 +345,50 @@ def test_resume_with_another_key_list_is_refused(run_main, objects, tmp_path):
     assert code == 22
     assert any("bad resume report" in line and "lists 3 moves" in line for line in lines)
     assert fake.requests == []
+
+
+def test_ctrl_c_aborts_every_parallel_move_and_reports_what_is_left(run_main, objects, tmp_path):
+    import _thread
+
+    uids = study_uids(objects)
+    keys = key_list(tmp_path / "uids.csv", "StudyInstanceUID", uids)
+    started = threading.Semaphore(0)
+
+    def script(ctx: MoveContext) -> None:
+        started.release()
+        ctx.pending(2, 0)
+        ctx.wait(20)
+
+    def interrupt() -> None:
+        started.acquire(timeout=10)
+        started.acquire(timeout=10)
+        time.sleep(0.2)
+        _thread.interrupt_main()
+
+    out = tmp_path / "out"
+    out.mkdir()
+    report = tmp_path / "report.json"
+    threading.Thread(target=interrupt, daemon=True).start()
+    begin = time.monotonic()
+    code, lines, fake = run(
+        run_main,
+        script,
+        out,
+        "--key-list",
+        str(keys),
+        "--parallel",
+        "2",
+        "--report",
+        str(report),
+    )
+    assert code == 130, lines
+    assert time.monotonic() - begin < 10
+    assert len(fake.requests) == 2
+    document = read(report)
+    assert [m["state"] for m in document["bulk"]["moves"]] == [
+        "interrupted",
+        "interrupted",
+        "not-started",
+    ]
+    assert document["exit_code"] == 130
+    assert threading.active_count() < 10
