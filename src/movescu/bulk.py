@@ -77,6 +77,10 @@ class BulkRun:
         self._lock = threading.Lock()
         self._message_ids = itertools.count(1)
         self._sessions: set[MoveAssociation] = set()
+        #: association requests one at a time: the SCU reads pynetdicom's connect
+        #: errors from its loggers for the duration of a request (net/scu/transport.py),
+        #: which two requests at once would mix up; the C-MOVEs still overlap
+        self._requesting = threading.Lock()
         self.states: list[MoveState] = []
         self.records: dict[int, list[MoveRecord]] = {}
 
@@ -187,7 +191,10 @@ class BulkRun:
         msg_id = 0
         try:
             try:
-                session.open()
+                with self._requesting:
+                    if self.stopping.is_set():
+                        return []
+                    session.open()
             except MovescuError as error:
                 self._failed_association(state, attempt, error)
                 return []
