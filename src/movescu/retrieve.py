@@ -5,7 +5,9 @@ load the identifiers (a bad query file fails here, before any network
 traffic), start the co-hosted Storage SCP when ``+P`` is given, request the
 association, send one C-MOVE per identifier ``--repeat`` times each, wait for
 open sub-associations after every final response, release or abort, and turn
-the final statuses into DCMTK's exit codes (DECISIONS rule 3).  It does not
+the final statuses into DCMTK's exit codes (DECISIONS rule 3).  With our
+many-moves options (``--key-list``, ``--retry``, ``--parallel``, ``--resume``)
+:mod:`movescu.bulk` sends the moves instead, one association each.  It does not
 parse options, configure logging or call ``sys.exit``: failures that end the
 program are raised as :mod:`movescu.errors` exceptions for ``main`` to report.
 
