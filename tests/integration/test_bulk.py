@@ -347,7 +347,15 @@ def test_resume_with_another_key_list_is_refused(run_main, objects, tmp_path):
     assert fake.requests == []
 
 
-def test_ctrl_c_aborts_every_parallel_move_and_reports_what_is_left(run_main, objects, tmp_path):
+@pytest.mark.parametrize(
+    ("parallel", "states"),
+    [
+        ("2", ["interrupted", "interrupted", "not-started"]),
+    ],
+)
+def test_ctrl_c_aborts_every_parallel_move_and_reports_what_is_left(
+    run_main, objects, tmp_path, parallel, states
+):
     import _thread
 
     uids = study_uids(objects)
@@ -360,8 +368,8 @@ def test_ctrl_c_aborts_every_parallel_move_and_reports_what_is_left(run_main, ob
         ctx.wait(20)
 
     def interrupt() -> None:
-        started.acquire(timeout=10)
-        started.acquire(timeout=10)
+        for _ in range(int(parallel)):
+            started.acquire(timeout=10)
         time.sleep(0.2)
         _thread.interrupt_main()
 
@@ -377,18 +385,14 @@ def test_ctrl_c_aborts_every_parallel_move_and_reports_what_is_left(run_main, ob
         "--key-list",
         str(keys),
         "--parallel",
-        "2",
+        parallel,
         "--report",
         str(report),
     )
     assert code == 130, lines
     assert time.monotonic() - begin < 10
-    assert len(fake.requests) == 2
+    assert len(fake.requests) == int(parallel)
     document = read(report)
-    assert [m["state"] for m in document["bulk"]["moves"]] == [
-        "interrupted",
-        "interrupted",
-        "not-started",
-    ]
+    assert [m["state"] for m in document["bulk"]["moves"]] == states
     assert document["exit_code"] == 130
     assert threading.active_count() < 10
