@@ -69,6 +69,14 @@ class QueryKey:
     text: str = ""
 
 
+@dataclass(frozen=True)
+class KeyRow:
+    """One row of a ``--key-list`` file: the keys of one C-MOVE, with its line number."""
+
+    line: int
+    keys: tuple[QueryKey, ...]
+
+
 class QueryModel(Enum):
     """``-P`` / ``-S`` / ``-O``."""
 
@@ -335,6 +343,23 @@ class ExtraOptions:
     report: Path | None = None
     #: ``--no-accelerator``: stock pynetdicom, never the accelerator (net/seams/accel)
     no_accelerator: bool = False
+    #: ``--retry N``: send a failed C-MOVE again up to N times (0: never)
+    retry: int = 0
+    #: ``--retry-wait SECONDS``: pause before each retry
+    retry_wait: float = 0.0
+    #: ``--key-list FILE``: a CSV, one C-MOVE per row (see :mod:`movescu.keylist`)
+    key_list: Path | None = None
+    #: the rows of ``key_list``, checked when the command line was evaluated
+    key_rows: tuple[KeyRow, ...] = ()
+    #: ``--parallel N``: up to N C-MOVEs at a time, one association each
+    parallel: int = 1
+    #: ``--resume REPORT``: send only what the earlier run's report lists as not done
+    resume: Path | None = None
+
+    @property
+    def bulk(self) -> bool:
+        """True when one of the many-moves options is used (:mod:`movescu.bulk` runs)."""
+        return bool(self.retry or self.key_list is not None or self.parallel > 1 or self.resume)
 
 
 class StudySorting(Enum):

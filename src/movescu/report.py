@@ -67,6 +67,12 @@ class MoveRecord:
     seconds: float | None = None
     #: (0008,0058) of the final response's identifier
     failed_sop_instance_uids: list[str] = field(default_factory=list)
+    #: many-moves runs only (:mod:`movescu.bulk`): the move's number, from 1
+    move: int | None = None
+    #: ... the attempt (1 = first, 2 = first retry ...)
+    attempt: int = 1
+    #: ... the instances the attempt was narrowed to (empty: the whole identifier)
+    requested_sop_instance_uids: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         entry: dict[str, Any] = {
@@ -82,6 +88,10 @@ class MoveRecord:
         entry.update(zip(_COUNTER_NAMES, self.counters or (None,) * 4, strict=True))
         entry["seconds"] = self.seconds
         entry["failed_sop_instance_uids"] = list(self.failed_sop_instance_uids)
+        if self.move is not None:
+            entry["move"] = self.move
+            entry["attempt"] = self.attempt
+            entry["requested_sop_instance_uids"] = list(self.requested_sop_instance_uids)
         return entry
 
 
@@ -102,6 +112,8 @@ class RunReport:
     received_counts: tuple[int, int, int] | None = None
     received_bytes: int = 0
     received_objects: list[ReceivedObject] = field(default_factory=list)
+    #: many-moves runs only: the state of every move (:func:`movescu.bulkplan.state_document`)
+    bulk: dict[str, Any] | None = None
 
     def totals(self) -> tuple[int, int, int]:
         """Completed, failed and warning sub-operations summed over the final responses."""
@@ -150,7 +162,7 @@ def build_document(config: Config, report: RunReport) -> dict[str, Any]:
         Keys ``report_version``, ``program``, ``version``, ``dcmtk_version``,
         ``request``, ``peer``, ``calling_ae_title``, ``move_destination``,
         ``exit_code``, ``exit_name``, ``error``, ``timings``, ``totals``, ``moves``,
-        ``received``, ``failed_sop_instance_uids``.
+        ``received``, ``failed_sop_instance_uids``; ``bulk`` in a many-moves run.
     """
     net = config.network
     try:
@@ -189,7 +201,7 @@ def build_document(config: Config, report: RunReport) -> dict[str, Any]:
         "moves": [move.as_json() for move in report.moves],
         "received": _received(report),
         "failed_sop_instance_uids": failed_uids,
-    }
+    } | ({} if report.bulk is None else {"bulk": report.bulk})
 
 
 def _request(config: Config) -> dict[str, Any]:

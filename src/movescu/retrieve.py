@@ -6,7 +6,9 @@ traffic), start the co-hosted Storage SCP when ``+P`` is given, request the
 association, send one C-MOVE per identifier ``--repeat`` times each, wait for
 open sub-associations after every final response (then the Storage SCP ends
 the studies they brought: storescp's ``-xcs``/``-rns``), release or abort, and turn
-the final statuses into DCMTK's exit codes (DECISIONS rule 3).  It does not
+the final statuses into DCMTK's exit codes (DECISIONS rule 3).  With our
+many-moves options (``--key-list``, ``--retry``, ``--parallel``, ``--resume``)
+:mod:`movescu.bulk` sends the moves instead, one association each.  It does not
 parse options, configure logging or call ``sys.exit``: failures that end the
 program are raised as :mod:`movescu.errors` exceptions for ``main`` to report.
 
@@ -153,6 +155,13 @@ def _perform(
     tracker: RunTracker,
 ) -> ExitCode:
     """Associate, send the C-MOVEs, end the association; the SCP is already running."""
+    if config.extras.bulk:
+        from movescu.bulk import perform_moves
+
+        # our many-moves options: one association per move (docs/bulk.md)
+        return perform_moves(
+            config, identifiers, report, tracker, lambda: _wait_for_sub_associations(scp, config)
+        )
     from movescu.net.scu.association import MoveAssociation
     from movescu.net.scu.outcome import Ending
     from movescu.net.seams import hooks
@@ -188,10 +197,10 @@ def _perform(
                 _wait_for_sub_associations(scp, config)
                 if outcome.status is None:
                     ending = outcome.ending
-                    _report_dimse_failure(outcome.condition or "", outcome.ending)
+                    report_dimse_failure(outcome.condition or "", outcome.ending)
                     code = ExitCode.CMOVE_ERROR
                     break
-                code = _combine(code, outcome.status)
+                code = combine_status(code, outcome.status)
             if ending is not Ending.OPEN:
                 break
         session.close(ending, config.network.abort)
@@ -222,8 +231,11 @@ def _as_json(dataset: Dataset) -> dict[str, Any] | None:
     return document
 
 
-def _combine(code: ExitCode, status: int) -> ExitCode:
-    """DCMTK 3.6.2+: 68 for a warning while still 0; 69 for an error, never lowered."""
+def combine_status(code: ExitCode, status: int) -> ExitCode:
+    """The run's code after a final ``status``.
+
+    DCMTK 3.6.2+: 68 for a warning while still 0; 69 for an error, never lowered.
+    """
     if messages.is_success_or_cancel(status):
         return code
     if messages.is_warning(status):
@@ -231,7 +243,8 @@ def _combine(code: ExitCode, status: int) -> ExitCode:
     return ExitCode.CMOVE_ERROR
 
 
-def _report_dimse_failure(condition: str, ending: object) -> None:
+def report_dimse_failure(condition: str, ending: object) -> None:
+    """DCMTK's E lines of a C-MOVE that failed at DIMSE level."""
     from movescu.net.scu.outcome import Ending
 
     # DIMSE_NOVALIDPRESENTATIONCONTEXTID is returned before the request is sent:

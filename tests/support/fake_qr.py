@@ -138,13 +138,15 @@ class MoveContext:
         delay: float = 0.0,
         connected: threading.Event | None = None,
         hold: float = 0.0,
+        drop_after: int | None = None,
     ) -> list[int]:
         """C-STORE ``files`` to the move destination (looked up in ``fake.destinations``).
 
         ``connected`` is set once the store association is up; ``delay`` seconds
         pass before each C-STORE; the association stays open ``hold`` seconds
-        after the last one (or until the destination aborts it).  Returns the
-        C-STORE statuses (0xFFFF for a store that could not be sent).
+        after the last one (or until the destination aborts it); ``drop_after``
+        objects, the sub-association is aborted (a Move SCP failing half-way).
+        Returns the C-STORE statuses (0xFFFF for a store that could not be sent).
         """
         destination = str(self.request.MoveDestination).strip()
         port = self.fake.destinations[destination]
@@ -161,6 +163,10 @@ class MoveContext:
             return [0xFFFF] * len(datasets)
         try:
             for n, ds in enumerate(datasets, 1):
+                if drop_after is not None and n > drop_after:
+                    assoc.abort()
+                    results += [0xFFFF] * (len(datasets) - drop_after)
+                    break
                 time.sleep(delay)
                 status = assoc.send_c_store(
                     ds,

@@ -82,15 +82,20 @@ def test_ip_group_is_first_under_network_options_as_in_3_7_0() -> None:
 def test_our_additions_come_last_and_use_unused_long_names() -> None:
     assert GROUPS[-1].title == "movescu additions (not in DCMTK):"
     additions = [o.long for o in OPTIONS if o.ours]
-    assert additions[:5] == [
+    assert additions[:10] == [
         "--config",
         "--progress",
         "--no-progress",
         "--report",
         "--no-accelerator",
+        "--retry",
+        "--retry-wait",
+        "--key-list",
+        "--parallel",
+        "--resume",
     ]
     # storescp 3.6.7's output organisation and event options
-    assert additions[5:] == [
+    assert additions[10:] == [
         "--sort-conc-studies",
         "--sort-on-study-uid",
         "--sort-on-patientname",

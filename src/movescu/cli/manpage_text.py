@@ -82,6 +82,11 @@ OPTION_DETAILS: dict[str, str] = {
     "--config": "See CONFIGURATION FILE.  Also `MOVESCU_CONFIG=f`.",
     "--progress": "One line at the bottom of the terminal, redrawn ten times a second: sub-operations done out of the total (with a bar) and completed/failed/warning, as the Move SCP's pending responses report them, and the bytes received here (`+P`) with the rate.  Log lines (and `-v`'s `RECV:` dots) are written above it; it is cleared at the end.  Shown by default only when standard error is a terminal; `--progress` also shows it on redirected output, `-q` never.",
     "--report": "Checked before the network starts: a file that cannot be written (directory missing or not writeable, a directory) ends the run with exit code 40.  Written at the end of every retrieve, also a failed or interrupted one (not for errors found before it starts: command line, `-od`), atomically: temporary name, then rename.  It holds the request, one entry per C-MOVE (query file, identifier sent, outcome, final status, counters, duration, Failed SOP Instance UID List; also the C-MOVE in progress when the run was interrupted), the totals, every received object (file, SOP Class/Instance UID, transfer syntax, status), the timings, the exit code and why the run failed (the text of the `F:` lines).  A report that can no longer be written at the end is an `E:` line; the exit code does not change.  Fields: `docs/report.md`; JSON Schema: `docs/report.schema.json`.",
+    "--retry": "Value 0..1000, default 0.  A C-MOVE whose association fails, that fails at DIMSE level, or whose final response counts failed sub-operations is sent again, on a new association, up to n times.  At IMAGE level with SOP Instance UID keys and a Failed SOP Instance UID List in the final response, the retry asks only for the instances listed; otherwise the same identifier is sent again.  Each retry is a `W: Retrying move ...` line; the exit code is that of each move's last attempt.  See `docs/bulk.md`.",
+    "--retry-wait": "Seconds (0..86400, fractions allowed) to wait before each retry; default 0.",
+    "--key-list": "A CSV file: the header row names attributes as `-k` does (keyword such as `StudyInstanceUID`, or a tag `0020,000D` / `(0020,000D)`, quoted since it holds a comma); each further row gives the values of one C-MOVE, merged over the `-k` keys and query files (row values win).  Every row is checked when the command line is read: an unknown attribute, a row with the wrong number of values or a value the attribute's VR rejects is a usage error naming the file and line (exit 1, like a bad `-k`), before any network activity.  See `docs/bulk.md`.",
+    "--parallel": "Value 1..64, default 1.  Up to n C-MOVEs run at a time, each on an association of its own, all to the same destination and received by the one Storage SCP (`+P`).  Per-move results in the log, the summary and the report stay in input order; Ctrl-C aborts every open association.  See `docs/bulk.md`.",
+    "--resume": "An earlier run's `--report` file, given back with the same command line: the moves it lists as done are not sent again, a failed IMAGE-level move whose missing instances are known asks only for those, every other move is sent again.  A report of another key list or other query files is refused (exit 22).  See `docs/bulk.md`.",
 }
 
 NOTES = """
@@ -344,6 +349,12 @@ that cannot be started is logged (`cannot execute command '...'`), one that fail
 as a warning with its exit status; a rename that would replace a file is not done
 (`cannot rename file ...`); no received file is ever removed.
 
+Many moves in one run (`--key-list`, `--retry`, `--retry-wait`, `--parallel`,
+`--resume`): with any of them each C-MOVE gets an association of its own, the
+report gets a `bulk` part with the state of every move, and `-v` ends with one
+`I: Move i of n (...)` line per move in input order and an `I: Moves: ...` count.
+`--repeat` greater than 1 is not allowed with them.  See `docs/bulk.md`.
+
 Sequence paths in `-k`; concurrent sub-associations; bounded waits (never
 forever); atomic writes (a received object appears under its final name only when
 it is complete); sanitised file names; exit codes 22, 129, 130 and 143, and 69 for C-MOVEs
@@ -354,7 +365,7 @@ SEE_ALSO = """
 DCMTK's findscu(1), getscu(1), storescp(1), storescu(1), dump2dcm(1), dcmqrscp(1);
 hosts_access(5); `docs/differences.md` (deviations from DCMTK),
 `docs/troubleshooting.md`, `docs/configuration.md`, `docs/ci.md`, `docs/tls.md`,
-`docs/access-control.md`.
+`docs/access-control.md`, `docs/bulk.md`.
 """
 
 #: names for the transfer syntax tables (DCMTK's man page names, shortened)

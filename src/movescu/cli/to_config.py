@@ -13,6 +13,7 @@ occurrence list never leaves :mod:`movescu.cli`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -366,26 +367,67 @@ def evaluate_output(
 
 
 def evaluate_query(
-    files: Sequence[str], keys: tuple[QueryKey, ...], model: QueryModel
+    files: Sequence[str], keys: tuple[QueryKey, ...], model: QueryModel, *, key_list: bool = False
 ) -> QueryOptions:
     """Steps 17-18: every query file readable, then "file or key" required."""
     for name in files:
         if not os.access(name, os.R_OK):
             raise UsageError(f"cannot access file: {name}")
-    if not files and not keys:
+    if not files and not keys and not key_list:
         raise UsageError("either query file or override keys (or both) must be specified")
     return QueryOptions(files=tuple(Path(name) for name in files), keys=keys, model=model)
 
 
-def evaluate_extras(options: Options) -> ExtraOptions:
-    """Our additions: ``--progress``/``--no-progress``, ``--report``, ``--no-accelerator``."""
+def evaluate_extras(options: Options, environ: Mapping[str, str] | None = None) -> ExtraOptions:
+    """Our additions: progress, ``--report``, ``--no-accelerator`` and the many-moves ones."""
     progress = _choice(options, *block_members("progress"), default=None)
     report = options.last("--report")
-    return ExtraOptions(
+    retry = options.last("--retry")
+    parallel = options.last("--parallel")
+    extras = ExtraOptions(
         progress=progress if isinstance(progress, bool) else None,
         report=Path(report.values[0]) if report else None,
         no_accelerator=options.given("--no-accelerator"),
+        retry=_unsigned(retry, 0, 1000) if retry else 0,
+        retry_wait=_seconds(options.last("--retry-wait")),
+        key_list=_path(options.last("--key-list")),
+        parallel=_unsigned(parallel, 1, 64) if parallel else 1,
+        resume=_path(options.last("--resume")),
     )
+    repeat = options.last("--repeat")
+    # one request per row/attempt: --repeat's n copies would make "what completed" ambiguous
+    _conflict(
+        "--repeat",
+        "--key-list, --parallel, --retry or --resume",
+        bool(extras.bulk and repeat and _unsigned(repeat, 1) > 1),
+    )
+    for path in (extras.key_list, extras.resume):
+        if path is not None and not os.access(path, os.R_OK):
+            raise UsageError(f"cannot access file: {path}")
+    if extras.key_list is not None:
+        from movescu.dicom.dictionary import load_dictionary
+        from movescu.keylist import read_key_list
+
+        rows = read_key_list(extras.key_list, load_dictionary(environ or {}))
+        extras = dataclasses.replace(extras, key_rows=rows)
+    return extras
+
+
+def _path(occurrence: Occurrence | None) -> Path | None:
+    return Path(occurrence.values[0]) if occurrence else None
+
+
+def _seconds(occurrence: Occurrence | None) -> float:
+    if occurrence is None:
+        return 0.0
+    text = occurrence.values[0]
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"Invalid value for option {occurrence.option.long} ({text})") from None
+    if not 0 <= value <= 86400:
+        raise UsageError(f"Invalid value for option {occurrence.option.long} ({text})")
+    return value
 
 
 def evaluate_filing(options: Options, bit_preserving: bool) -> FilingOptions:
@@ -491,14 +533,15 @@ def build_config(
 
     tls = evaluate_tls(options)
     output = evaluate_output(options, storage, network.proposed_transfer_syntax)
-    query = evaluate_query(parameters[2:], keys, model)
+    extras = evaluate_extras(options, environ)
+    query = evaluate_query(parameters[2:], keys, model, key_list=extras.key_list is not None)
     return Config(
         network=network,
         logging=logging_options,
         query=query,
         storage=storage,
         output=output,
-        extras=evaluate_extras(options),
+        extras=extras,
         tls=tls,
         filing=evaluate_filing(options, output.bit_preserving),
         program=program,
