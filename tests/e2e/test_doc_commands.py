@@ -27,7 +27,8 @@ worker), with ``incoming`` and ``received`` directories and the query files of
 and with ``movescu`` and ``python3`` on PATH meaning this checkout and this
 interpreter, DCMTK's directory next (so ``findscu`` is DCMTK's), and no venv's
 ``bin``.  A block that retrieves into ``incoming``, ``received`` or to ``VIEWER`` must
-have delivered files there, one that searches must have found the study.
+have delivered files there, one that searches must have found the study, and a
+comment ``# I: ...`` (``W:``, ``E:``, ``F:``) shows a log line the run must print.
 """
 
 from __future__ import annotations
@@ -224,6 +225,7 @@ def _substitute(text: str, peer_name: str, peers: Peers) -> str:
     if peer_name != "none":
         peer = peers.dcmqrscp if peer_name == "dcmqrscp" else peers.orthanc
         text = re.sub(_PACS, f"127.0.0.1 {peer.port}", text)
+        text = text.replace("'pacs' '104'", f"'127.0.0.1' '{peer.port}'")  # --arguments
         text = re.sub(r"-aec PACS\b", "-aec ARCHIVE", text)
     text = text.replace("http://localhost:8042", f"http://127.0.0.1:{peers.orthanc.http_port}")
     text = re.sub(r"\b11113\b", str(peers.our_port), text)
@@ -279,5 +281,7 @@ def test_documented_command_runs(block: Block, peers: Peers) -> None:
         assert list(received.iterdir()), output
     if "-aem VIEWER" in block.text:
         assert peers.viewer.received(), output
-    if "findscu" in block.text or "tools/find" in block.text:
+    for line in re.findall(r"^# ([IWEF]: .*)$", script, re.M):  # a log line shown
+        assert line in done.stdout + done.stderr, output
+    if re.search(r"^findscu |tools/find", block.text, re.M):
         assert peers.study_uid in done.stdout + done.stderr, output
