@@ -20,12 +20,9 @@ from movescu.cli import manpage_text
 from movescu.exit_codes import ExitCode
 
 REPO = Path(__file__).resolve().parents[2]
-#: docs kept by other parts of the project (architecture, performance, configuration, CI
-#: and report) are left to them
-OTHERS = {"architecture.md", "performance.md", "configuration.md", "ci.md", "report.md"}
 DOCS = [
     REPO / "README.md",
-    *sorted(p for p in (REPO / "docs").glob("*.md") if p.name not in OTHERS),
+    *sorted((REPO / "docs").glob("*.md")),
     REPO / "examples" / "README.md",
 ]
 #: generated, not committed (.gitignore)
