@@ -481,7 +481,7 @@ class StorageSCP:
                     placement,
                     self._received_before,
                 )
-            # storescp's -xcr/-xcs/-rns (issue 15): not for a file written by a resumed run
+            # storescp's -xcr/-xcs/-rns (issue 15): not for a file of the run --resume read
             if placement is not None and not result.received_before:
                 placement.stored(result.path, self.config.storage.ignore)
         except Exception as exc:  # never let a bug become pynetdicom's 0xC211 + traceback
