@@ -6,8 +6,9 @@ report (``bulk`` in the ``--report`` JSON, see ``docs/bulk.md``) and reading it
 back for ``--resume``: a move the earlier report lists as ``done`` is not sent
 again; a ``failed`` move whose missing instances are known (IMAGE level with
 SOP Instance UIDs) is sent for those instances only; every other move is sent
-as it was.  Opens no connection and logs nothing; :mod:`movescu.bulk` runs the
-moves.  pydicom is imported only to copy identifiers.
+as it was, and the instances the earlier run stored (:func:`received_before`)
+are answered without being written again.  Opens no connection and logs
+nothing; :mod:`movescu.bulk` runs the moves.  pydicom is imported only to copy identifiers.
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ from movescu.errors import InputFileError
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
-__all__ = ["Move", "MoveState", "build_moves", "apply_resume", "narrow", "state_document"]
+__all__ = [
+    "Move",
+    "MoveState",
+    "build_moves",
+    "apply_resume",
+    "narrow",
+    "received_before",
+    "state_document",
+]
 
 #: the move states of the report's ``bulk.moves`` list
 DONE, FAILED, INTERRUPTED, NOT_STARTED = "done", "failed", "interrupted", "not-started"
@@ -190,6 +199,34 @@ def apply_resume(path: Path, moves: list[Move]) -> dict[int, list[str]]:
         elif entry.get("pending_sop_instance_uids"):
             pending[move.number] = [str(uid) for uid in entry["pending_sop_instance_uids"]]
     return pending
+
+
+def received_before(path: Path) -> dict[str, Path]:
+    """The instances the run that wrote ``path`` (a ``--report``) stored, with their files.
+
+    Only instances stored with success (0x0000) whose file is still there count:
+    a resumed run answers a C-STORE of one of them with success without writing
+    it again (:func:`movescu.output.store.store_object`).  A report that cannot
+    be read gives none here; :func:`apply_resume` refuses it with its reason.
+
+    Returns
+    -------
+    dict
+        SOP Instance UID -> the file it was written to.
+    """
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        instances = document["received"]["instances"]
+        found: dict[str, Path] = {}
+        for instance in instances:
+            if instance.get("status") != "0x0000" or not instance.get("path"):
+                continue
+            written = Path(str(instance["path"]))
+            if written.is_file():
+                found[str(instance["sop_instance_uid"])] = written
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    return found
 
 
 def _describe(error: BaseException) -> str:

@@ -32,6 +32,8 @@ from movescu.exit_codes import ExitCode
 from movescu.net.tls import setup as tls
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pydicom.dataset import Dataset
 
     from movescu.report import RunReport
@@ -260,7 +262,13 @@ def _start_storage_scp(config: Config) -> _StorageSCP | None:
         return None
     from movescu.net.scp.server import StorageSCP
 
-    scp = StorageSCP(config)
+    received: dict[str, Path] | None = None
+    if config.extras.resume is not None:
+        from movescu.bulkplan import received_before
+
+        # --resume: what the earlier run stored is answered, not written again
+        received = received_before(config.extras.resume)
+    scp = StorageSCP(config, received_before=received)
     # DCMTK binds the +P port at start-up, before the association is requested
     scp.start()
     return scp

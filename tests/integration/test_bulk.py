@@ -328,6 +328,78 @@ def test_resume_sends_only_what_did_not_complete(run_main, objects, tmp_path):
     assert fake.requests == []
 
 
+def test_resume_of_a_study_dropped_half_way_writes_nothing_again(run_main, tmp_path):
+    # 1 study of 4 images; the Move SCP drops the sub-association after 1, then after 2
+    objects = write_collection(
+        tmp_path / "objects",
+        patients=1,
+        studies_per_patient=1,
+        series_per_study=1,
+        images_per_series=4,
+    )
+    (uid,) = study_uids(objects)
+    order = [i.sop_instance_uid for i in objects.instances]
+    keys = key_list(tmp_path / "uids.csv", "StudyInstanceUID", [uid])
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def files() -> dict[str, tuple[int, int]]:
+        found = {}
+        for path in out.iterdir():
+            stat = path.stat()
+            found[str(dcmread(path).SOPInstanceUID)] = (stat.st_ino, stat.st_mtime_ns)
+        return found
+
+    def resumed(report: Path, resume: Path | None, drop: int | None):
+        fail = {uid: {"kind": "drop", "after": drop, "times": 1}} if drop else {}
+        options = ["--key-list", str(keys), "--report", str(report)]
+        if resume is not None:
+            options += ["--resume", str(resume)]
+        return run(run_main, serve_by_key(objects, fail), out, *options)
+
+    first, second, third = (tmp_path / f"run{n}.json" for n in (1, 2, 3))
+    code, lines, _ = resumed(first, None, 1)
+    assert code != 0, lines
+    assert read(first)["bulk"]["moves"][0]["state"] == "failed"
+    after_first = files()
+    assert sorted(after_first) == order[:1]
+    time.sleep(0.05)  # a rewrite would show in the mtime too
+
+    # the STUDY move cannot be narrowed: sent whole, the first image is not written again
+    code, lines, fake = resumed(second, first, 2)
+    assert code != 0, lines
+    assert [str(r.identifier.StudyInstanceUID) for r in fake.requests] == [uid]
+    after_second = files()
+    assert sorted(after_second) == sorted(order[:2])
+    assert after_second[order[0]] == after_first[order[0]]
+    skipped = [line for line in lines if "Already received by the resumed run" in line]
+    assert len(skipped) == 1, lines
+    assert skipped[0].startswith("I: ") and skipped[0].endswith(order[0]), skipped
+    assert not any("already exists" in line for line in lines), lines
+    document = read(second)
+    instances = {i["sop_instance_uid"]: i for i in document["received"]["instances"]}
+    assert sorted(instances) == sorted(order[:2])
+    written = next(p for p in out.iterdir() if p.name.endswith(order[0]))
+    assert instances[order[0]]["status"] == "0x0000"
+    assert Path(instances[order[0]]["path"]).samefile(written)
+    time.sleep(0.05)
+
+    # resuming the second report: both images it knows of stay as they are
+    code, lines, fake = resumed(third, second, None)
+    assert code == 0, lines
+    after_third = files()
+    assert sorted(after_third) == sorted(order)
+    for known in order[:2]:
+        assert after_third[known] == after_second[known], known
+    assert len([line for line in lines if "Already received by the resumed run" in line]) == 2
+    document = read(third)
+    assert document["bulk"]["moves"][0]["state"] == "done"
+    assert sorted(i["sop_instance_uid"] for i in document["received"]["instances"]) == sorted(
+        order
+    )
+    assert all(i["status"] == "0x0000" for i in document["received"]["instances"])
+
+
 def test_resume_with_another_key_list_is_refused(run_main, objects, tmp_path):
     uids = study_uids(objects)
     keys = key_list(tmp_path / "uids.csv", "StudyInstanceUID", uids)

@@ -4,7 +4,9 @@ Owns the decision flow of DCMTK's ``storeSCPCallback`` for a single C-STORE
 and maps failures to named DIMSE statuses: ``--ignore`` (receive, discard,
 0x0000), ``+B`` (exact received bytes + a meta header from the request, no
 checks) and normal mode (re-encoded per the output options, then the data
-set's SOP Class/Instance UIDs are compared with the request).  Must not touch
+set's SOP Class/Instance UIDs are compared with the request).  Under
+``--resume``, an instance the resumed run already stored (its file still there)
+is answered with success and not written again.  Must not touch
 the network: :mod:`movescu.net.scp.server` hands it the received bytes and sends the
 status it returns.
 """
@@ -12,7 +14,7 @@ status it returns.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,6 +82,8 @@ class StoreResult:
     status: int
     path: Path | None = None
     nbytes: int = 0
+    #: the resumed run had stored it already at ``path`` (nothing written now)
+    received_before: bool = False
 
 
 #: chooses the output path from the parsed data set (None in ``+B`` mode); raises
@@ -92,6 +96,7 @@ def store_object(
     output: OutputOptions,
     storage: StorageOptions,
     namer: Namer | None = None,
+    received_before: Mapping[str, Path] | None = None,
 ) -> StoreResult:
     """Store (or discard) one received data set and return the C-STORE status.
 
@@ -106,14 +111,22 @@ def store_object(
     namer : callable, optional
         storescp's sorting/naming options (:mod:`movescu.output.events`); default
         DCMTK movescu's ``<prefix>.<uid>`` in ``-od``.
+    received_before : mapping, optional
+        ``--resume``: SOP Instance UID -> file of the instances the resumed run
+        stored (:func:`movescu.bulkplan.received_before`); these are not written again.
 
     Returns
     -------
     StoreResult
-        The status to send and, when a file was written, its path and size.
+        The status to send and, when a file was written (or was there already),
+        its path and size.
     """
     if storage.ignore:
         return StoreResult(STATUS_SUCCESS)
+    existing = (received_before or {}).get(received.sop_instance_uid)
+    if existing is not None and existing.is_file():
+        logger.info("Already received by the resumed run: %s", existing)
+        return StoreResult(STATUS_SUCCESS, existing, received_before=True)
     name = object_file_name(received.sop_class_uid, received.sop_instance_uid)
     target = output_path(output.directory, name)
     if output.bit_preserving:

@@ -23,7 +23,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from movescu.config import Config, FilingOptions, IPFamily
@@ -50,6 +50,8 @@ from movescu.output.store import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pynetdicom.association import Association
     from pynetdicom.events import Event
     from pynetdicom.transport import ThreadedAssociationServer
@@ -107,6 +109,9 @@ class StorageSCP:
         Address to bind (tests: ``127.0.0.1``); default all addresses of the family.
     access_tables : AccessTables, optional
         hosts.allow/hosts.deny used with ``+ac`` (default: ``MOVESCU_HOSTS_*`` or /etc).
+    received_before : mapping, optional
+        ``--resume``: SOP Instance UID -> file of the instances the resumed run
+        stored; answered with success without being written again.
     """
 
     def __init__(
@@ -115,8 +120,11 @@ class StorageSCP:
         *,
         bind_address: str | None = None,
         access_tables: AccessTables | None = None,
+        received_before: Mapping[str, Path] | None = None,
     ) -> None:
         self.config = config
+        #: ``--resume``: the instances the resumed run stored (not written again)
+        self._received_before = received_before
         #: the maximum PDU length we announce: ``-pdu``, made even as DCMTK does
         self.our_max_pdu, self._pdu_warnings = receive_pdu(config.network.max_pdu)
         self._access_tables = access_tables
@@ -466,8 +474,15 @@ class StorageSCP:
             if spool_error is not None:
                 result = receive_failed(received, self.config.output, self.config.storage)
             else:
-                result = store_object(received, self.config.output, self.config.storage, placement)
-            if placement is not None:  # storescp's -xcr/-xcs/-rns (issue 15)
+                result = store_object(
+                    received,
+                    self.config.output,
+                    self.config.storage,
+                    placement,
+                    self._received_before,
+                )
+            # storescp's -xcr/-xcs/-rns (issue 15): not for a file of the run --resume read
+            if placement is not None and not result.received_before:
                 placement.stored(result.path, self.config.storage.ignore)
         except Exception as exc:  # never let a bug become pynetdicom's 0xC211 + traceback
             logger.error(messages.STORE_SCP_FAILED, exc)
