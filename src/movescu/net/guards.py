@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from movescu.dicom import conditions
 from movescu.dicom.pdata import P_DATA_TF
-from movescu.net.logblock import block_aware_logger
+from movescu.logblock import block_aware_logger
 from movescu.net.seams import hooks
 
 if TYPE_CHECKING:

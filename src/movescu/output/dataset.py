@@ -10,7 +10,6 @@ dictionary (VRs of implicit VR data, keywords in warnings).
 
 from __future__ import annotations
 
-import logging
 import mmap
 import struct
 import zlib
@@ -18,8 +17,9 @@ from dataclasses import dataclass, field
 from types import TracebackType
 
 from movescu.dicom.contexts import DEFLATED_LE, EXPLICIT_BE, IMPLICIT_LE
+from movescu.logblock import block_aware_logger
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 TAG_SOP_CLASS_UID = 0x00080016
 TAG_SOP_INSTANCE_UID = 0x00080018

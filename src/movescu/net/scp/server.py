@@ -32,9 +32,9 @@ from movescu.dicom.dimse import STATUS_OUT_OF_RESOURCES, STATUS_SUCCESS
 from movescu.dicom.pdata import A_ABORT_PDU, receive_pdu, send_fragment, send_pdv
 from movescu.dicom.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS
 from movescu.errors import NetworkInitError, PrivilegeError
+from movescu.logblock import block_aware_logger, together
 from movescu.net import guards
 from movescu.net.access.rules import AccessTables, check_access, denial_message
-from movescu.net.logblock import block_aware_logger, together
 from movescu.net.scp.log import acknowledged_dump, requested_dump
 from movescu.net.scp.monitor import PduMonitor
 from movescu.net.scp.stats import ReceivedObject, ReceiveStats

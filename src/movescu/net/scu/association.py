@@ -43,8 +43,8 @@ from movescu.errors import (
     NoPresentationContextError,
 )
 from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
+from movescu.logblock import block_aware_logger, together
 from movescu.net import guards
-from movescu.net.logblock import block_aware_logger, together
 from movescu.net.scu import log as movelog
 from movescu.net.scu import transport
 from movescu.net.scu.outcome import Ending, MoveOutcome
