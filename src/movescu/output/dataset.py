@@ -282,7 +282,7 @@ def parse_dataset(source: Source, transfer_syntax: str) -> list[Element]:
         try:
             raw = zlib.decompress(source.read(0, source.length), -zlib.MAX_WBITS)
         except zlib.error as exc:
-            raise EncodingError(f"cannot inflate data set: {exc}") from exc
+            raise EncodingError("cannot inflate data set") from exc
         source = Source.from_bytes(raw)
     elements, _ = _Parser(source, syntax).dataset(0, source.length, False)
     return elements

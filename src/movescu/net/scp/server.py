@@ -469,8 +469,9 @@ class StorageSCP:
                 result = store_object(received, self.config.output, self.config.storage, placement)
             if placement is not None:  # storescp's -xcr/-xcs/-rns (issue 15)
                 placement.stored(result.path, self.config.storage.ignore)
-        except Exception as exc:  # never let a bug become pynetdicom's 0xC211 + traceback
-            logger.error(messages.STORE_SCP_FAILED, exc)
+        except Exception:  # never let a bug become pynetdicom's 0xC211 + traceback
+            # a text of ours, not Python's (no DCMTK condition fits a bug)
+            logger.error(messages.STORE_SCP_FAILED, messages.STORE_INTERNAL_ERROR)
             result = StoreResult(STATUS_OUT_OF_RESOURCES)
         size = received.length if received.data is None else len(received.data)
         self.stats.record(

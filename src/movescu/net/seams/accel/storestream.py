@@ -417,5 +417,5 @@ def _notify(callback: Any, argument: Any) -> None:
     """Call an observer method; a failing observer is logged, as a failing event handler."""
     try:
         callback(argument)
-    except Exception as exc:  # as pynetdicom treats a failing EVT_PDU_RECV handler
-        logger.debug("store observer failed: %s: %s", type(exc).__name__, exc)
+    except Exception:  # as pynetdicom treats a failing EVT_PDU_RECV handler
+        logger.debug("store observer failed")
