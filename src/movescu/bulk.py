@@ -17,7 +17,6 @@ It does not parse options or call ``sys.exit``.
 from __future__ import annotations
 
 import itertools
-import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -39,6 +38,7 @@ from movescu.config import Config
 from movescu.dicom import messages
 from movescu.errors import MovescuError
 from movescu.exit_codes import ExitCode
+from movescu.logblock import block_aware_logger
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from movescu.report import MoveRecord, RunReport
     from movescu.summary import RunTracker
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 #: how often the waiting main thread wakes up (so Ctrl-C is seen at once)
 _POLL = 0.2

@@ -232,4 +232,10 @@ def received_before(path: Path) -> dict[str, Path]:
 def _describe(error: BaseException) -> str:
     if isinstance(error, KeyError):
         return f"no {error.args[0]!r} entry (not a report of a many-moves run)"
-    return str(error)
+    if isinstance(error, OSError):  # the C library's text, not Python's
+        return error.strerror or "cannot read"
+    if isinstance(error, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(error, ValueError):  # json's texts name Python's parser
+        return "not a JSON document"
+    return "not a report of a many-moves run"  # TypeError: a part of the wrong type

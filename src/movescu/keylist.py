@@ -60,8 +60,12 @@ def read_key_list(path: Path, dictionary: Dictionary) -> tuple[KeyRow, ...]:
     try:
         with path.open(encoding="utf-8-sig", newline="") as stream:
             lines = [(n, row) for n, row in _numbered_rows(stream) if any(c.strip() for c in row)]
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise UsageError(f"bad key list: {path}: {error}") from None
+    except OSError as error:  # the C library's text, as DCMTK's messages use it
+        raise UsageError(f"bad key list: {path}: {error.strerror or 'cannot read'}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"bad key list: {path}: not UTF-8 text") from None
+    except csv.Error:  # never Python's text
+        raise UsageError(f"bad key list: {path}: not a CSV file") from None
     if not lines:
         raise UsageError(f"bad key list: {path}: no header row")
     header_line, header = lines[0]

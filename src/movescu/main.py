@@ -29,8 +29,9 @@ from typing import Any
 
 from movescu.errors import MovescuError, UsageError
 from movescu.exit_codes import ExitCode
+from movescu.logblock import block_aware_logger
 
-logger = logging.getLogger("movescu")
+logger = block_aware_logger("movescu")
 
 
 class Terminated(KeyboardInterrupt):

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 from movescu.config import Config
+from movescu.logblock import block_aware_logger
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 #: seconds between two redraws
 INTERVAL = 0.1

@@ -16,7 +16,6 @@ keys or talk to the network (see :mod:`movescu.query`).
 from __future__ import annotations
 
 import io
-import logging
 import struct
 import warnings
 import zlib
@@ -26,12 +25,13 @@ from typing import TYPE_CHECKING
 from movescu.dicom.contexts import DEFLATED_LE, EXPLICIT_BE, IMPLICIT_LE
 from movescu.dicom.names import transfer_syntax_name
 from movescu.errors import InputFileError
+from movescu.logblock import block_aware_logger
 
 if TYPE_CHECKING:
     from pydicom import Dataset
     from pydicom.dataelem import DataElement
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 PREMATURE = "I/O suspension or premature end of stream"
 INVALID = "Invalid stream"

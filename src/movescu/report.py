@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import errno
 import json
-import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +24,12 @@ from typing import TYPE_CHECKING, Any
 from movescu import DCMTK_VERSION, __version__
 from movescu.config import Config
 from movescu.exit_codes import ExitCode
+from movescu.logblock import block_aware_logger
 
 if TYPE_CHECKING:
     from movescu.net.scp.stats import ReceivedObject
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 #: the layout's version: 2 added request, timings, totals and received objects;
 #: 3 added ``error``, ``moves[].outcome`` and ``moves[].identifier`` and made the

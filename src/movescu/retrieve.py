@@ -22,13 +22,13 @@ what the options set up).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from movescu.config import Config
 from movescu.dicom import conditions, messages
 from movescu.exit_codes import ExitCode
+from movescu.logblock import block_aware_logger
 from movescu.net.tls import setup as tls
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from movescu.report import RunReport
     from movescu.summary import RunTracker
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 #: DECISIONS rule 6: without ``-td``, wait at most this long (seconds) after a final
 #: response for sub-associations that are still open, then abort them.  A Move SCP

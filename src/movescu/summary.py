@@ -18,7 +18,6 @@ association is watched.
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
 import time
@@ -35,12 +34,13 @@ from movescu.dicom.dimse import (
     decode_identifier,
     suboperation_counters,
 )
+from movescu.logblock import block_aware_logger
 from movescu.progress import ProgressDisplay, Snapshot, format_size, should_display
 
 if TYPE_CHECKING:
     from movescu.report import RunReport
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 
 class ReceiveCounts(Protocol):

@@ -8,15 +8,22 @@ must be contiguous, as DCMTK (one thread) prints it.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.support.certs import make_pki
 from tests.support.peers import QRPeer
 
-from movescu.net.logblock import block_aware_logger, together
+import movescu
+from movescu.config import TLSOptions
+from movescu.logblock import block_aware_logger, together, waits_for_groups
+from movescu.net.tls import setup as tls
 
 pytestmark = pytest.mark.dcmtk
 
@@ -88,3 +95,67 @@ def test_a_group_is_not_split_by_another_thread(caplog: pytest.LogCaptureFixture
         worker.join(5)
     messages = [r.getMessage() for r in caplog.records if r.name == logger.name]
     assert messages == ["first", "second", "other thread"]
+
+
+def test_every_module_logger_waits_for_groups() -> None:
+    """Every stage's lines (``output/``, TLS, access, ...) may be logged by an SCP thread."""
+    loose = []
+    for info in pkgutil.walk_packages(movescu.__path__, "movescu."):
+        module = importlib.import_module(info.name)
+        logger = getattr(module, "logger", None)
+        if isinstance(logger, logging.Logger) and not waits_for_groups(logger):
+            loose.append(info.name)
+    assert loose == []
+
+
+def test_tls_connection_details_are_one_group(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another thread's line waits while a handshake's details block is being logged."""
+    pki = make_pki(tmp_path)
+    options = TLSOptions(
+        enabled=True,
+        private_key=pki.server.key,
+        certificate=pki.server.cert,
+        cert_files=(pki.ca_cert,),
+    )
+    contexts = tls.prepare(options)
+    assert contexts is not None
+    other_logger = block_aware_logger("movescu.net.test_log_blocks")
+    begun, logged = threading.Event(), threading.Event()
+
+    class HoldAtBegin(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "BEGIN TLS CONNECTION DETAILS" in record.getMessage() and not begun.is_set():
+                begun.set()
+                logged.wait(0.5)  # an ungrouped line of the other thread lands now
+
+    def other() -> None:
+        begun.wait(10)
+        other_logger.info("other thread")
+        logged.set()
+
+    left, right = socket.socketpair()
+    server = contexts.server.wrap_socket(left, server_side=True, do_handshake_on_connect=False)
+    client = contexts.client.wrap_socket(right, do_handshake_on_connect=False)
+    hold = HoldAtBegin()
+    threads = [threading.Thread(target=other), threading.Thread(target=server.do_handshake)]
+    with caplog.at_level(logging.DEBUG, logger="movescu"):
+        logging.getLogger().addHandler(hold)
+        try:
+            for thread in threads:
+                thread.start()
+            client.do_handshake()
+            for thread in threads:
+                thread.join(10)
+        finally:
+            logging.getLogger().removeHandler(hold)
+            server.close()
+            client.close()
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("movescu")]
+    assert "other thread" in messages
+    begins = [n for n, m in enumerate(messages) if "BEGIN TLS CONNECTION DETAILS" in m]
+    assert len(begins) == 2  # client and server
+    for begin in begins:
+        end = next(n for n in range(begin, len(messages)) if "END TLS CONNECTION" in messages[n])
+        assert "other thread" not in messages[begin:end], messages

@@ -261,6 +261,24 @@ def test_cancel_zero_never_cancels(log):
     assert "I: Received Final Move Response (Success)" in log()
 
 
+def test_cancel_on_a_dead_association_is_not_told_in_pynetdicoms_words(log):
+    """pynetdicom refuses a C-CANCEL once the association is gone (a peer closing
+    right after the Nth response); the E: line holds DCMTK's condition."""
+    from types import SimpleNamespace
+
+    from movescu.net.scu.association import MoveAssociation
+
+    def refuse(msg_id: int, context_id: int) -> None:
+        raise RuntimeError("The association with a peer SCP must be established first")
+
+    dead = SimpleNamespace(assoc=SimpleNamespace(send_c_cancel=refuse))
+    MoveAssociation._send_cancel(dead, 1, 3)  # type: ignore[arg-type]
+    assert log() == [
+        "I: Sending Cancel Request (MsgID 1, PresID 3)",
+        "E: Cancel Request Failed: 0006:0310 DUL network closed",
+    ]
+
+
 def test_abort_option_aborts_instead_of_releasing(log):
     with fake_qr(succeed(1)) as fake:
         assert retrieve(config(fake.port, abort=True), [identifier()]) is ExitCode.NO_ERROR
@@ -468,10 +486,13 @@ def test_run_sends_each_query_file(tmp_path: Path):
 @pytest.mark.parametrize(
     ("option", "which"), [("ae_title", "Calling"), ("called_ae_title", "Called")]
 )
-def test_empty_ae_titles_are_refused_like_dcmtk(log, option, which):
+@pytest.mark.parametrize("title", ["", "   ", "É"])
+def test_empty_ae_titles_are_refused_like_dcmtk(log, option, which, title):
+    """Empty: as DCMTK.  Spaces only, non-ASCII: pynetdicom cannot send them (DCMTK
+    does); refused in the same words, not pynetdicom's (docs/differences.md)."""
     with fake_qr(succeed(0)) as fake:
         with pytest.raises(AssociationError) as caught:
-            retrieve(config(fake.port, **{option: ""}), [identifier()])
+            retrieve(config(fake.port, **{option: title}), [identifier()])
     assert caught.value.message.splitlines() == [
         "Association Request Failed:",
         f"0006:030c Illegal service parameter: {which} AP Title",

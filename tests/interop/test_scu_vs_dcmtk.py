@@ -128,6 +128,32 @@ def test_unknown_destination_matches_dcmtk(run_main, qr_peer: QRPeer):
     assert ours == theirs
 
 
+@pytest.mark.parametrize("destination", ["É", "   "])
+def test_move_destination_pynetdicom_refuses_against_dcmtk(
+    run_main, qr_peer: QRPeer, destination: str
+):
+    """A -aem pynetdicom cannot send (issue 13 item 9; docs/differences.md).
+
+    DCMTK sends it and the Move SCP refuses the unknown destination; we cannot
+    send it: the request fails in DCMTK's words (never pynetdicom's) after the
+    same lines up to the request, and the association is aborted.
+    """
+    argv = ["-v", "-aec", qr_peer.ae_title, "-aem", destination, "127.0.0.1", str(qr_peer.port)]
+    theirs_code, theirs = dcmtk_run([*argv, *KEYS])
+    ours_code, ours = run_main([*argv, *KEYS])
+    assert theirs_code == 69
+    assert "I: Received Final Move Response (Refused: MoveDestinationUnknown)" in theirs
+    refused = "W: Move response with error status (Refused: MoveDestinationUnknown)"
+    request_end = theirs.index(refused)
+    assert ours[:request_end] == theirs[:request_end]
+    assert ours[request_end:] == [
+        "E: Move Request Failed: 0006:0202 DIMSE Inappropriate data for message",
+        "E: Move SCU Failed: 0006:0202 DIMSE Inappropriate data for message",
+        "I: Aborting Association",
+    ]
+    assert ours_code == 69
+
+
 # --------------------------------------------------------------------------- scripted peers
 
 

@@ -76,3 +76,18 @@ def test_empty_files(tmp_path, dictionary, text, message) -> None:
     with pytest.raises(UsageError) as raised:
         read_key_list(path, dictionary)
     assert raised.value.message == f"bad key list: {path}: {message}"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "No such file or directory"), (b"PatientID\n\xff\xfe\x00\n", "not UTF-8 text")],
+)
+def test_unreadable_files_are_not_told_in_pythons_words(
+    tmp_path, dictionary, content, message
+) -> None:
+    path = tmp_path / "keys.csv"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(UsageError) as raised:
+        read_key_list(path, dictionary)
+    assert raised.value.message == f"bad key list: {path}: {message}"

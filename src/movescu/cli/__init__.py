@@ -11,7 +11,6 @@ pynetdicom.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,8 +28,9 @@ from movescu.cli.to_config import build_config
 from movescu.config import Config
 from movescu.errors import OutputDirectoryError, ReportFileError
 from movescu.exit_codes import ExitCode
+from movescu.logblock import block_aware_logger
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 __all__ = [
     "TextOutput",

@@ -47,8 +47,9 @@ from movescu.config import (
     WriteTransferSyntax,
 )
 from movescu.errors import UsageError
+from movescu.logblock import block_aware_logger
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 _AE_TITLE_LENGTH = 16
 

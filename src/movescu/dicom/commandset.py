@@ -26,7 +26,6 @@ is asked for an element it did not read.
 
 from __future__ import annotations
 
-import logging
 import re
 import struct
 from collections.abc import Iterator, Mapping
@@ -54,8 +53,9 @@ from movescu.dicom.dimse import (
     PRIORITY,
     STATUS,
 )
+from movescu.logblock import block_aware_logger
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 US, UL, UI, AE = "US", "UL", "UI", "AE"
 _CLEAN = {UI: re.compile(rb"[0-9.]+\0?"), AE: re.compile(rb"[!-\[\]-~]+ ?")}

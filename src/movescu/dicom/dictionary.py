@@ -14,12 +14,13 @@ unlike DCMTK we keep pydicom's entries, so ``-k`` keys still work (see
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-logger = logging.getLogger(__name__)
+from movescu.logblock import block_aware_logger
+
+logger = block_aware_logger(__name__)
 
 #: VR names DcmVR::setVR knows (standard ones plus DCMTK's internal ones)
 VALID_VRS = frozenset(

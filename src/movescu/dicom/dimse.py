@@ -14,13 +14,14 @@ imported only inside :func:`decode_identifier`.
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
+
+from movescu.logblock import block_aware_logger
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 # --------------------------------------------------------------------------- (0000,0100)
 

@@ -81,6 +81,8 @@ def is_success_or_cancel(status: int) -> bool:
 SUB_ASSOCIATION_FAILURE = "DIMSE failure (aborting sub-association): %s"
 #: DCMTK's storeSCP() when receiving a C-STORE failed (``%s``: the condition)
 STORE_SCP_FAILED = "Store SCP Failed: %s"
+# ours: an unexpected failure (a bug) while storing; never Python's exception text
+STORE_INTERNAL_ERROR = "internal error: object not stored"
 
 
 # --------------------------------------------------------------------------- rejections

@@ -9,10 +9,11 @@ Must not interpret the fragments (net/seams/accel/storestream.py does).
 
 from __future__ import annotations
 
-import logging
 import struct
 
-logger = logging.getLogger(__name__)
+from movescu.logblock import block_aware_logger
+
+logger = block_aware_logger(__name__)
 
 #: PDU type of a P-DATA-TF (PS3.8 9.3.1)
 P_DATA_TF = 0x04

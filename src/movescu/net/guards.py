@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from movescu.dicom import conditions
 from movescu.dicom.pdata import P_DATA_TF
-from movescu.net.logblock import block_aware_logger
+from movescu.logblock import block_aware_logger
 from movescu.net.seams import hooks
 
 if TYPE_CHECKING:
@@ -267,8 +267,8 @@ def guard_state_machine(
             report(Fault(FaultKind.INVALID_PDU))
         try:
             return action(event)
-        except Exception as exc:  # anything the peer's bytes provoke
-            logger.debug("%s: %s: %s", side.label, type(exc).__name__, exc)
+        except Exception:  # anything the peer's bytes provoke
+            logger.debug("%s: the peer's PDU cannot be decoded", side.label)
             report(Fault(FaultKind.DECODE_FAILED))
             recover()
             return None

@@ -10,7 +10,6 @@ dictionary (VRs of implicit VR data, keywords in warnings).
 
 from __future__ import annotations
 
-import logging
 import mmap
 import struct
 import zlib
@@ -18,8 +17,9 @@ from dataclasses import dataclass, field
 from types import TracebackType
 
 from movescu.dicom.contexts import DEFLATED_LE, EXPLICIT_BE, IMPLICIT_LE
+from movescu.logblock import block_aware_logger
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 TAG_SOP_CLASS_UID = 0x00080016
 TAG_SOP_INSTANCE_UID = 0x00080018
@@ -282,7 +282,7 @@ def parse_dataset(source: Source, transfer_syntax: str) -> list[Element]:
         try:
             raw = zlib.decompress(source.read(0, source.length), -zlib.MAX_WBITS)
         except zlib.error as exc:
-            raise EncodingError(f"cannot inflate data set: {exc}") from exc
+            raise EncodingError("cannot inflate data set") from exc
         source = Source.from_bytes(raw)
     elements, _ = _Parser(source, syntax).dataset(0, source.length, False)
     return elements

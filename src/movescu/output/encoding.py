@@ -15,7 +15,6 @@ block while being written).
 
 from __future__ import annotations
 
-import logging
 import struct
 import zlib
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from movescu.config import GroupLength, LengthEncoding, OutputOptions, WriteTransferSyntax
 from movescu.dicom.contexts import DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE
 from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
+from movescu.logblock import block_aware_logger
 from movescu.output.dataset import (
     ITEM,
     ITEM_END,
@@ -46,7 +46,7 @@ from movescu.output.dataset import (
 )
 from movescu.output.writer import Chunk, FileRange
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 __all__ = [
     "BIT_PRESERVING_VERSION_NAME",

@@ -20,7 +20,6 @@ do not end each other's studies.  Commands run after the file is complete
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import threading
@@ -31,10 +30,11 @@ from pathlib import Path
 from typing import Protocol
 
 from movescu.config import FilingOptions, StudySorting
+from movescu.logblock import block_aware_logger
 from movescu.output import naming
 from movescu.output.dataset import Element
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 _SHELL = "/bin/sh"
 

@@ -17,14 +17,14 @@ output: the header is a guess the store stage checks.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from movescu.config import OutputOptions
+from movescu.logblock import block_aware_logger
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ status it returns.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from movescu.dicom.dimse import (
     STATUS_OUT_OF_RESOURCES,
     STATUS_SUCCESS,
 )
+from movescu.logblock import block_aware_logger, together
 from movescu.output import encoding
 from movescu.output.dataset import Element
 from movescu.output.events import StudyError
@@ -40,7 +40,7 @@ from movescu.output.writer import (
     write_object,
 )
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -227,8 +227,9 @@ def _store_normal(
                 chunks = encoding.encode_file(dataset, received.transfer_syntax, output)
                 nbytes = write_object(target, chunks, warn_existing=not adopt)
     except (WriteError, encoding.EncodingError) as exc:
-        logger.debug("write failed: %s", exc)
-        logger.error("cannot write DICOM file: %s", target)
+        with together():
+            logger.debug("write failed: %s", exc)
+            logger.error("cannot write DICOM file: %s", target)
         return StoreResult(STATUS_OUT_OF_RESOURCES)
     # DCMTK checks the data set only after the file was written, and keeps the file.
     sop_class = encoding.find_uid(dataset, encoding.TAG_SOP_CLASS_UID)

@@ -12,7 +12,6 @@ chunks :mod:`movescu.output.encoding` produces.
 from __future__ import annotations
 
 import errno
-import logging
 import os
 import re
 import tempfile
@@ -21,7 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-logger = logging.getLogger(__name__)
+from movescu.logblock import block_aware_logger
+
+logger = block_aware_logger(__name__)
 
 #: prefix of our temporary files inside the output directory
 TEMP_PREFIX = ".movescu-"

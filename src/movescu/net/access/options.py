@@ -13,11 +13,12 @@ one) is not served by us; everything else only has its syntax checked.
 from __future__ import annotations
 
 import grp
-import logging
 import pwd
 import re
 
-logger = logging.getLogger(__name__)
+from movescu.logblock import block_aware_logger
+
+logger = block_aware_logger(__name__)
 
 _OPTION_SPACE = " \t\r\n"
 

@@ -19,7 +19,6 @@ shell commands or change process state (``spawn``, ``twist``, ``aclexec``,
 from __future__ import annotations
 
 import ipaddress
-import logging
 import re
 import socket
 import threading
@@ -28,9 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from movescu.dicom.conditions import tcp_wrapper_denied
+from movescu.logblock import block_aware_logger
 from movescu.net.access.options import evaluate_options
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 UNKNOWN = "unknown"
 PARANOID = "paranoid"

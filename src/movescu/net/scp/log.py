@@ -27,7 +27,7 @@ from movescu.dicom.dimse import (
     NO_DATA_SET,
     PRIORITY,
 )
-from movescu.net.logblock import block_aware_logger
+from movescu.logblock import block_aware_logger
 
 logger = block_aware_logger(__name__)
 

@@ -26,7 +26,7 @@ from movescu.dicom.dimse import (
     MESSAGE_ID,
 )
 from movescu.dicom.sop_classes import prefix_for
-from movescu.net.logblock import block_aware_logger, together
+from movescu.logblock import block_aware_logger, together
 from movescu.net.scp.log import request_dump
 
 logger = block_aware_logger("movescu.net.scp.server")

@@ -32,9 +32,9 @@ from movescu.dicom.dimse import STATUS_OUT_OF_RESOURCES, STATUS_SUCCESS
 from movescu.dicom.pdata import A_ABORT_PDU, receive_pdu, send_fragment, send_pdv
 from movescu.dicom.sop_classes import STORAGE_SOP_CLASSES, VERIFICATION_SOP_CLASS
 from movescu.errors import NetworkInitError, PrivilegeError
+from movescu.logblock import block_aware_logger, together
 from movescu.net import guards
 from movescu.net.access.rules import AccessTables, check_access, denial_message
-from movescu.net.logblock import block_aware_logger, together
 from movescu.net.scp.log import acknowledged_dump, requested_dump
 from movescu.net.scp.monitor import PduMonitor
 from movescu.net.scp.stats import ReceivedObject, ReceiveStats
@@ -484,8 +484,9 @@ class StorageSCP:
             # storescp's -xcr/-xcs/-rns (issue 15): not for a file of the run --resume read
             if placement is not None and not result.received_before:
                 placement.stored(result.path, self.config.storage.ignore)
-        except Exception as exc:  # never let a bug become pynetdicom's 0xC211 + traceback
-            logger.error(messages.STORE_SCP_FAILED, exc)
+        except Exception:  # never let a bug become pynetdicom's 0xC211 + traceback
+            # a text of ours, not Python's (no DCMTK condition fits a bug)
+            logger.error(messages.STORE_SCP_FAILED, messages.STORE_INTERNAL_ERROR)
             result = StoreResult(STATUS_OUT_OF_RESOURCES)
         size = received.length if received.data is None else len(received.data)
         self.stats.record(

@@ -43,8 +43,8 @@ from movescu.errors import (
     NoPresentationContextError,
 )
 from movescu.identity import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME
+from movescu.logblock import block_aware_logger, together
 from movescu.net import guards
-from movescu.net.logblock import block_aware_logger, together
 from movescu.net.scu import log as movelog
 from movescu.net.scu import transport
 from movescu.net.scu.outcome import Ending, MoveOutcome
@@ -117,9 +117,14 @@ class MoveAssociation:
         self._check_negotiated(assoc)
 
     def _check_titles(self) -> None:
-        """DCMTK's ASC_requestAssociation refuses empty titles before connecting."""
+        """DCMTK's ASC_requestAssociation refuses empty titles before connecting.
+
+        pynetdicom cannot send a title of spaces only or with non-ASCII
+        characters either (DCMTK sends them as they are): refused the same way,
+        in DCMTK's words, not pynetdicom's.
+        """
         for title, which in ((self.calling, "Calling"), (self.called, "Called")):
-            if not title:
+            if not title.strip() or not title.isascii():
                 logger.info("Requesting Association")
                 text = f"Illegal service parameter: {which} AP Title"
                 logger.error(text)
@@ -149,8 +154,11 @@ class MoveAssociation:
             # pynetdicom numbers contexts 1, 3, ... in order: FIND = 1, MOVE = 3 (spec 7.1)
             ae.add_requested_context(self.find_uid, self.transfer_syntaxes)
             ae.add_requested_context(self.move_uid, self.transfer_syntaxes)
-        except (ValueError, TypeError) as exc:
-            raise AssociationParametersError(str(exc)) from None
+        except (ValueError, TypeError):
+            # not reachable from the command line (its checks come first); no Python text
+            raise AssociationParametersError(
+                conditions.illegal_service_parameter("Illegal service parameter")
+            ) from None
         return ae
 
     def _request(self, ae: Any) -> tuple[Association, transport.TransportErrors]:
@@ -182,8 +190,11 @@ class MoveAssociation:
                     evt_handlers=handlers,
                     tls_args=tls.client_tls_args(self.config.tls),
                 )
-            except (ValueError, TypeError, OSError) as exc:
-                raise AssociationParametersError(str(exc)) from None
+            except (ValueError, TypeError, OSError):
+                # titles are checked before (_check_titles); no Python text
+                raise AssociationParametersError(
+                    conditions.illegal_service_parameter("Illegal service parameter")
+                ) from None
         return assoc, capture
 
     def _check_answer(self, assoc: Association, capture: transport.TransportErrors) -> None:
@@ -313,6 +324,9 @@ class MoveAssociation:
         self.responses.begin_move(
             msg_id, move_context.context_id or 0, str(move_context.transfer_syntax[0])
         )
+        if not destination.strip() or not destination.isascii():
+            # pynetdicom cannot send it (DCMTK sends it as it is): not in pynetdicom's words
+            return MoveOutcome(None, Ending.ABORT, conditions.INAPPROPRIATE_DATA)
         try:
             with identifier_encoded_as_dcmtk(identifier):  # DCMTK's lengths and group lengths
                 responses = assoc.send_c_move(
@@ -373,8 +387,10 @@ class MoveAssociation:
         logger.info("Sending Cancel Request (MsgID %d, PresID %d)", msg_id, context_id)
         try:
             self.assoc.send_c_cancel(msg_id, context_id=context_id)
-        except (ValueError, RuntimeError) as exc:
-            logger.error("Cancel Request Failed: %s", exc)
+        except (ValueError, RuntimeError):
+            # pynetdicom refuses a C-CANCEL once the association is gone: told as
+            # DCMTK's DUL condition for that, not in pynetdicom's words
+            logger.error("Cancel Request Failed: %s", conditions.NETWORK_CLOSED)
 
     # ------------------------------------------------------------------ teardown
 

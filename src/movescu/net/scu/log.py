@@ -20,7 +20,7 @@ from movescu.dicom.dimse import (
     has_data_set,
     suboperation_counters,
 )
-from movescu.net.logblock import block_aware_logger, together
+from movescu.logblock import block_aware_logger, together
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from movescu.config import Config, PendingDatasetHandling
 from movescu.dicom import conditions, contexts
 from movescu.dicom.dimse import C_MOVE_RSP, STATUS_PENDING, has_data_set
+from movescu.logblock import block_aware_logger
 from movescu.net import guards
-from movescu.net.logblock import block_aware_logger
 from movescu.net.scu import log as movelog
 from movescu.net.scu import transport
 from movescu.net.seams import hooks

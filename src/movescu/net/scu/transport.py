@@ -23,7 +23,7 @@ from movescu.dicom.conditions import (
 )
 from movescu.dicom.messages import DEFAULT_REJECTION, KNOWN_REJECT_REASONS
 from movescu.errors import AssociationError
-from movescu.net.logblock import block_aware_logger
+from movescu.logblock import block_aware_logger
 
 logger = block_aware_logger(__name__)
 

@@ -18,12 +18,13 @@ place and says what to do (docs/architecture.md, "upgrading pynetdicom").
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-logger = logging.getLogger(__name__)
+from movescu.logblock import block_aware_logger
+
+logger = block_aware_logger(__name__)
 
 #: the distribution and package checked
 PACKAGE = "pynetdicom"

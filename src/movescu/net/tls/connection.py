@@ -14,7 +14,9 @@ import re
 import ssl
 from typing import Any
 
-logger = logging.getLogger(__name__)
+from movescu.logblock import block_aware_logger, together
+
+logger = block_aware_logger(__name__)
 
 __all__ = ["DetailedSocket", "connection_details", "handshake_failure", "tls_server_class"]
 
@@ -145,7 +147,9 @@ class DetailedSocket(ssl.SSLSocket):
     def do_handshake(self, block: bool = False) -> None:
         super().do_handshake(block)
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("================== BEGIN TLS CONNECTION DETAILS =================")
-            for line in connection_details(self):
-                logger.debug(line)
-            logger.debug("=================== END TLS CONNECTION DETAILS ==================")
+            lines = connection_details(self)
+            with together():  # DCMTK prints the block at once
+                logger.debug("================== BEGIN TLS CONNECTION DETAILS =================")
+                for line in lines:
+                    logger.debug(line)
+                logger.debug("=================== END TLS CONNECTION DETAILS ==================")

@@ -16,7 +16,6 @@ pynetdicom.  DCMTK never checks the peer's host name; neither do we.
 from __future__ import annotations
 
 import base64
-import logging
 import os
 import re
 import ssl
@@ -35,10 +34,11 @@ from movescu.config import (
     TLSOptions,
 )
 from movescu.errors import TLSError
+from movescu.logblock import block_aware_logger
 from movescu.net.tls.connection import DetailedSocket, handshake_failure, tls_server_class
 from movescu.net.tls.suites import apply_profile
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 __all__ = [
     "client_tls_args",

@@ -20,14 +20,14 @@ OpenSSL that lacks them.
 from __future__ import annotations
 
 import functools
-import logging
 import ssl
 from dataclasses import dataclass
 
 from movescu.config import TLSOptions, TLSProfile
 from movescu.errors import TLSError
+from movescu.logblock import block_aware_logger
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 __all__ = ["PROFILES", "Profile", "apply_profile", "format_cipher_list", "format_profile_list"]
 

@@ -13,16 +13,17 @@ is sent, accepted, logged or stored: only how fast.
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from movescu.logblock import block_aware_logger
+
 if TYPE_CHECKING:
     from movescu.net.seams.fingerprint import Installation
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ connection counts as closed.
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
+
+from movescu.logblock import block_aware_logger
 
 if TYPE_CHECKING:
     from pynetdicom.transport import AssociationSocket
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 else:  # the mixin stays free of pynetdicom until the class is built
     _SocketBase = object
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 #: receive buffer of an accelerated association's socket
 RECV_BUFFER = 256 * 1024

@@ -16,13 +16,13 @@ calls it.
 
 from __future__ import annotations
 
-import logging
 from io import BytesIO
 from typing import Any
 
 from movescu.dicom.commandset import MoveCommand
+from movescu.logblock import block_aware_logger
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 #: the C_MOVE primitive's parameters among them (pynetdicom: hasattr(primitive, keyword))
 PRIMITIVE_FIELDS = (

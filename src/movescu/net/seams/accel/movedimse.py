@@ -21,7 +21,6 @@ sent, accepted, logged or when the association ends.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from functools import cache
 from io import BytesIO
@@ -29,9 +28,10 @@ from typing import Any, cast
 
 from movescu.dicom.commandset import MoveCommand, read_move_command
 from movescu.dicom.dimse import STATUS_PENDING
+from movescu.logblock import block_aware_logger
 from movescu.net.seams.accel.movecommand import move_primitive
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 
 class PendingStatus:

@@ -34,7 +34,6 @@ any state transition: only when the loops look for work.
 
 from __future__ import annotations
 
-import logging
 import os
 import queue
 import select
@@ -44,6 +43,7 @@ import time
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
+from movescu.logblock import block_aware_logger
 from movescu.net.seams.accel import count_accelerated
 from movescu.net.seams.accel.fastsocket import FastSocketMixin
 from movescu.net.seams.accel.storedimse import fast_dimse_class
@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 else:  # the mixins stay free of pynetdicom until the classes are built
     _DULBase = _AssociationBase = _HandlerBase = object
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 #: longest wait of an idle reactor before it re-checks its timers and kill flags
 IDLE_WAIT = 0.02

@@ -20,10 +20,10 @@ association ends: only how its threads wait for work.
 
 from __future__ import annotations
 
-import logging
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from movescu.logblock import block_aware_logger
 from movescu.net.seams.accel.movedimse import move_association_class, move_dimse_class
 from movescu.net.seams.accel.reactors import make_fast, make_fast_socket
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from pynetdicom.association import Association
     from pynetdicom.transport import AssociationSocket
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 
 def requestor_ae_class() -> type[Any]:

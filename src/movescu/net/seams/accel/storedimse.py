@@ -14,13 +14,14 @@ answer itself).  Must not change what is sent or accepted.
 
 from __future__ import annotations
 
-import logging
 import threading
 from functools import cache
 from io import BytesIO
 from typing import Any, cast
 
-logger = logging.getLogger(__name__)
+from movescu.logblock import block_aware_logger
+
+logger = block_aware_logger(__name__)
 
 
 def fast_dimse_class() -> type[Any]:

@@ -12,12 +12,12 @@ answer anything: accel/storestream.py and accel/storedimse.py call it.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from movescu.dicom.commandset import store_request_values
+from movescu.logblock import block_aware_logger
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 
 def store_request_primitive(message: Any) -> Any | None:

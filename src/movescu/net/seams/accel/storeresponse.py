@@ -13,13 +13,13 @@ accel/storedimse.py do.
 
 from __future__ import annotations
 
-import logging
 import struct
 from typing import Any
 
 from movescu.dicom.commandset import encode_store_response
+from movescu.logblock import block_aware_logger
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 #: PDU header (6) + PDV header (4 + 1 control byte): what a one-PDV P-DATA-TF adds
 _PDU_OVERHEAD = 11

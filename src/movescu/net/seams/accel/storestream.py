@@ -49,7 +49,6 @@ anything pynetdicom would not, nor decide statuses (the handler does).
 
 from __future__ import annotations
 
-import logging
 import os
 import struct
 from io import BytesIO
@@ -59,12 +58,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from movescu.dicom.commandset import encode_store_response, store_request_fields
 from movescu.dicom.dimse import C_STORE_RQ, NO_DATA_SET, STATUS_HANDLER_EXCEPTION
 from movescu.dicom.pdata import PduBytes, PdvItem, p_data_tf, pdv_items
+from movescu.logblock import block_aware_logger
 from movescu.net.seams.hooks import discard_spool_file, new_spool_file, start_spool_file
 
 if TYPE_CHECKING:
     from pynetdicom.association import Association
 
-logger = logging.getLogger(__name__)
+logger = block_aware_logger(__name__)
 
 
 class StoreObserver(Protocol):
@@ -417,5 +417,5 @@ def _notify(callback: Any, argument: Any) -> None:
     """Call an observer method; a failing observer is logged, as a failing event handler."""
     try:
         callback(argument)
-    except Exception as exc:  # as pynetdicom treats a failing EVT_PDU_RECV handler
-        logger.debug("store observer failed: %s: %s", type(exc).__name__, exc)
+    except Exception:  # as pynetdicom treats a failing EVT_PDU_RECV handler
+        logger.debug("store observer failed")

@@ -6,8 +6,10 @@ holds it across the group with :func:`together`; every logger made by
 :func:`block_aware_logger` waits at each record until no *other* thread is
 inside a group.  The main association's C-MOVE-RSP dump and a
 sub-association's C-STORE-RQ dump, logged by two threads at the same moment,
-thus come out one after the other instead of line by line.  Must not format
-or route records (logconfig and logpattern do).
+thus come out one after the other instead of line by line.  A top-level module
+so that every stage may use it (``net/`` for dumps and the TLS connection
+details, ``output/`` for its log lines); it imports nothing of movescu.  Must
+not format or route records (logconfig and logpattern do).
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ def block_aware_logger(name: str) -> logging.Logger:
     if _WAIT not in logger.filters:
         logger.addFilter(_WAIT)
     return logger
+
+
+def waits_for_groups(logger: logging.Logger) -> bool:
+    """True when ``logger`` was made by :func:`block_aware_logger`."""
+    return _WAIT in logger.filters
 
 
 @contextmanager
