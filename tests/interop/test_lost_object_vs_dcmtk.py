@@ -96,6 +96,9 @@ def _run(runner: Runner, tmp_path: Path, how: str, options: list[str]) -> tuple[
 
     def script(ctx: MoveContext) -> None:
         ctx.pending(1, 0)
+        # our main association logs the pending response in its own thread: let it
+        # before the sub-association starts (DCMTK, one thread, always does)
+        time.sleep(0.2)
         _breaking_store(port, how, seen, stall=10)
         # our Storage SCP logs in its own thread: let it finish before the final
         # response (DCMTK, one thread, always does)
@@ -207,6 +210,7 @@ def test_connection_closed_before_its_request_is_reported_as_dcmtk_does(
 
         def script(ctx: MoveContext, port: int = port) -> None:
             ctx.pending(1, 0)
+            time.sleep(0.2)  # the pending response's line first, as in DCMTK
             with socket.create_connection((LOOPBACK, port)) as sock:
                 sock.sendall(_BEFORE_REQUEST[sent])
                 if sent == "garbage":  # until the SCP has read it and closes
