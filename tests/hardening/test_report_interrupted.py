@@ -18,13 +18,12 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from movescu.progress import CLEAR
-from tests.hardening.support import all_files
+from tests.hardening.support import all_files, wait_for
 from tests.support.datasets import write_collection
 from tests.support.fake_qr import MoveContext, fake_qr
 from tests.support.peers import free_port
@@ -32,15 +31,6 @@ from tests.support.reports import read_report
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 BOUND = 30.0
-
-
-def _wait_for(predicate: object, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def complete_files(out: Path) -> list[str]:
@@ -109,7 +99,7 @@ def test_report_of_an_interrupted_run_lists_the_move_in_progress(
         reader.start()
         try:
             assert second_pending.wait(BOUND), received
-            assert _wait_for(lambda: len(complete_files(out)) == 2, BOUND), all_files(out)
+            assert wait_for(lambda: len(complete_files(out)) == 2, BOUND), all_files(out)
             proc.send_signal(signum)
             # the process dies by the signal after its clean-up (a shell shows the code)
             assert proc.wait(BOUND) == -signum

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,7 +31,7 @@ import pytest
 
 from tests.hardening.rawpdu import CT, EXPLICIT_LE, RawClient, c_store_rq_command, explicit_dataset
 from tests.hardening.rawpdu import p_data as raw_p_data
-from tests.hardening.support import OutputWatcher, all_files, leftovers
+from tests.hardening.support import OutputWatcher, all_files, leftovers, wait_for
 from tests.support.fake_qr import MoveContext, fake_qr
 from tests.support.peers import free_port
 
@@ -39,13 +39,8 @@ SRC = str(Path(__file__).resolve().parents[2] / "src")
 BOUND = 30.0
 
 
-def _wait_for(predicate: object, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.05)
-    return False
+def _wait_for(predicate: Callable[[], object], timeout: float) -> bool:
+    return wait_for(predicate, timeout, interval=0.05)
 
 
 def _complete_store(port: int, uid: bytes) -> int | None:

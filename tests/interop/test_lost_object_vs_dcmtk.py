@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import socket
 import struct
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,10 +29,9 @@ from tests.hardening.rawpdu import (
     explicit_dataset,
     p_data,
 )
-from tests.support.differential import drop_summary
+from tests.support.differential import drop_summary, run_dcmtk_movescu
 from tests.support.fake_qr import MoveContext, fake_qr
-from tests.support.peers import LOOPBACK, free_port, peer_environment
-from tests.support.tools import dcmtk_tool
+from tests.support.peers import LOOPBACK, free_port
 
 pytestmark = pytest.mark.dcmtk
 
@@ -43,16 +41,7 @@ Runner = Callable[[list[str]], tuple[int, list[str]]]
 CUT_PDU = struct.pack(">BBL", 4, 0, 1000) + b"\0" * 10
 
 
-def dcmtk_run(args: list[str]) -> tuple[int, list[str]]:
-    proc = subprocess.run(
-        [dcmtk_tool("movescu"), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=peer_environment(),
-        check=False,
-    )
-    return proc.returncode, proc.stderr.splitlines()
+dcmtk_run = run_dcmtk_movescu
 
 
 def _reset(client: RawClient) -> None:

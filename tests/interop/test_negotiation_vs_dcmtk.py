@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import socket
 import struct
-import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -19,10 +18,9 @@ import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 from pynetdicom import AE
-from tests.support.differential import drop_summary
+from tests.support.differential import drop_summary, run_dcmtk_movescu
 from tests.support.fake_qr import MoveContext, fake_qr, succeed
-from tests.support.peers import LOOPBACK, free_port, peer_environment
-from tests.support.tools import dcmtk_tool
+from tests.support.peers import LOOPBACK, free_port
 
 pytestmark = pytest.mark.dcmtk
 
@@ -31,16 +29,7 @@ KEYS = ["-k", "QueryRetrieveLevel=PATIENT", "-k", "PatientID=" + "X" * 200]
 Runner = Callable[[list[str]], tuple[int, list[str]]]
 
 
-def dcmtk_run(args: list[str]) -> tuple[int, list[str]]:
-    proc = subprocess.run(
-        [dcmtk_tool("movescu"), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=peer_environment(),
-        check=False,
-    )
-    return proc.returncode, proc.stderr.splitlines()
+dcmtk_run = run_dcmtk_movescu
 
 
 @pytest.fixture

@@ -19,16 +19,14 @@ from __future__ import annotations
 
 import re
 import socket
-import subprocess
 import time
 from collections.abc import Callable
 
 import pytest
 from pydicom.dataset import Dataset
-from tests.support.differential import drop_summary
+from tests.support.differential import drop_summary, run_dcmtk_movescu
 from tests.support.fake_qr import MoveContext, Script, fake_qr, final_status, succeed
-from tests.support.peers import QRPeer, StoragePeer, peer_environment, wait_for_files
-from tests.support.tools import dcmtk_tool
+from tests.support.peers import QRPeer, StoragePeer, wait_for_files
 
 from movescu.net.seams import accel
 
@@ -38,15 +36,8 @@ KEYS = ["-k", "QueryRetrieveLevel=PATIENT", "-k", "PatientID=PAT001"]
 
 
 def dcmtk_run(args: list[str]) -> tuple[int, list[str]]:
-    proc = subprocess.run(
-        [dcmtk_tool("movescu"), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=peer_environment(),
-        check=False,
-    )
-    return proc.returncode, normalise(proc.stderr.splitlines())
+    code, lines = run_dcmtk_movescu(args)
+    return code, normalise(lines)
 
 
 def normalise(lines: list[str]) -> list[str]:

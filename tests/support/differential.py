@@ -184,3 +184,19 @@ def receive_in_process(
         scp.stop()
     files = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     return files, statuses
+
+
+def run_dcmtk_movescu(args: list[str]) -> tuple[int, list[str]]:
+    """DCMTK's movescu with ``args``: (exit code, its stderr lines), peers' environment."""
+    from tests.support.peers import peer_environment
+    from tests.support.tools import dcmtk_tool
+
+    proc = subprocess.run(
+        [dcmtk_tool("movescu"), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=peer_environment(),
+        check=False,
+    )
+    return proc.returncode, proc.stderr.splitlines()
