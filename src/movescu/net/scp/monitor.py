@@ -50,12 +50,25 @@ class PduMonitor:
         self.acknowledged = threading.Event()
         #: set once we gave up on the association: later PDUs are not looked at
         self.aborted = False
+        self._giving_up = threading.Lock()
         #: True from a C-STORE request's command set until its last data fragment
         self.in_store = False
         #: set once the A-ASSOCIATE-RQ arrived
         self.requested = False
         #: set when a PDU of an unknown type arrived (pynetdicom then ends the association)
         self.garbled = False
+
+    def give_up(self) -> bool:
+        """Claim the one report of giving up: True for the first caller only.
+
+        The idle timer, a guard, this monitor and the end-of-move stop run on
+        different threads; DCMTK gives up on a sub-association once, with one line.
+        """
+        with self._giving_up:
+            if self.aborted:
+                return False
+            self.aborted = True
+            return True
 
     @property
     def object_lost(self) -> bool:
@@ -97,10 +110,10 @@ class PduMonitor:
     def _command_too_long(self) -> None:
         # ours: a command set is a few hundred bytes; a peer that never ends one
         # would make us (and pynetdicom) buffer without limit
-        logger.error(messages.SUB_ASSOCIATION_FAILURE, conditions.RECEIVE_FAILED)
         self.command.clear()
-        self.aborted = True
-        self.abort()
+        if self.give_up():
+            logger.error(messages.SUB_ASSOCIATION_FAILURE, conditions.RECEIVE_FAILED)
+            self.abort()
 
     def _data_fragment(self, last: bool) -> None:
         if last:
@@ -138,6 +151,6 @@ class PduMonitor:
                 field_value,
             )
             # DCMTK subOpSCP: cond = DIMSE_BADCOMMANDTYPE, logged, then A-ABORT
-            logger.error(messages.SUB_ASSOCIATION_FAILURE, conditions.BAD_COMMAND_TYPE)
-            self.aborted = True
-            self.abort()
+            if self.give_up():
+                logger.error(messages.SUB_ASSOCIATION_FAILURE, conditions.BAD_COMMAND_TYPE)
+                self.abort()

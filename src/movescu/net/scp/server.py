@@ -285,6 +285,8 @@ class StorageSCP:
         for assoc in self.active_associations():
             if assoc.is_released or assoc.is_aborted:
                 continue  # already ending: its thread is only winding down
+            if not self._give_up(assoc):
+                continue  # already given up on (its idle timer, a guard): reported once
             # DCMTK reports a sub-association it has to give up like a -td expiry.
             logger.error(messages.SUB_ASSOCIATION_FAILURE, conditions.DIMSE_TIMEOUT)
             self.abort_association(assoc)
@@ -303,6 +305,11 @@ class StorageSCP:
         undo, self._undo_settings = self._undo_settings, None
         if undo is not None:
             undo()
+
+    def _give_up(self, assoc: Association) -> bool:
+        """Claim the one report of giving up on ``assoc`` (False: ended or claimed)."""
+        monitor = self._monitors.get(id(assoc))
+        return monitor is not None and monitor.give_up()
 
     def abort_association(self, assoc: Association) -> None:
         """Write an A-ABORT PDU ourselves and shut the socket down (never blocks)."""
@@ -355,11 +362,13 @@ class StorageSCP:
                 monitor.garbled = True  # once: pynetdicom may read on before it closes
                 logger.error("%s", fault.condition)
             return
-        if fault.kind in _BROKEN_PDU and monitor is not None and not monitor.requested:
+        in_store = monitor is not None and monitor.object_lost
+        if not self._give_up(assoc):
+            pass  # given up on already (the end of the move, the monitor): reported once
+        elif fault.kind in _BROKEN_PDU and monitor is not None and not monitor.requested:
             # an A-ASSOCIATE-RQ that never arrived whole: DCMTK logs the DUL's condition
             logger.error("%s", fault.condition)
         elif fault.kind in _BROKEN_PDU:
-            in_store = monitor is not None and monitor.object_lost
             with together():
                 for text in _broken_pdu_report(fault, in_store):
                     for line in text.split("\n"):
