@@ -20,9 +20,14 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.network]
+#: one worker runs the module: one venv, one build at a time
+pytestmark = [pytest.mark.slow, pytest.mark.network, pytest.mark.xdist_group("install")]
 
 REPO = Path(__file__).parents[2]
+#: not copied: the build of a clean checkout must not see them
+_NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".tox", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache"
+)
 
 
 def _run(args: list[str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -36,11 +41,19 @@ def _script_output(venv: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the checkout: pip's build writes build/ and *.egg-info into the tree."""
+    path = tmp_path_factory.mktemp("source") / "movescu"
+    shutil.copytree(REPO, path, ignore=_NOT_SOURCE)
+    return path
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory, source: Path) -> Path:
     path = tmp_path_factory.mktemp("venv") / "env"
     created = _run([sys.executable, "-m", "venv", str(path)], timeout=120)
     assert created.returncode == 0, created.stderr
-    installed = _run([str(path / "bin" / "python"), "-m", "pip", "install", "-q", str(REPO)])
+    installed = _run([str(path / "bin" / "python"), "-m", "pip", "install", "-q", str(source)])
     assert installed.returncode == 0, installed.stdout + installed.stderr
     return path
 
@@ -54,7 +67,7 @@ def test_our_movescu_script_is_installed_over_pynetdicoms(venv: Path) -> None:
     assert pip_show.returncode == 0  # pynetdicom is there, its script was replaced
 
 
-def test_recovery_after_pynetdicom_reinstall(venv: Path) -> None:
+def test_recovery_after_pynetdicom_reinstall(venv: Path, source: Path) -> None:
     python = str(venv / "bin" / "python")
     reinstall = _run(
         [python, "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", "pynetdicom"]
@@ -62,7 +75,7 @@ def test_recovery_after_pynetdicom_reinstall(venv: Path) -> None:
     assert reinstall.returncode == 0, reinstall.stderr
     assert not _script_output(venv).startswith("$movescu:")  # pynetdicom's script again
     recover = _run(
-        [python, "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", str(REPO)]
+        [python, "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", str(source)]
     )
     assert recover.returncode == 0, recover.stderr
     assert _script_output(venv).startswith("$movescu: movescu v")
