@@ -29,7 +29,13 @@ from tests.hardening.rawpdu import (
     explicit_dataset,
     p_data,
 )
-from tests.support.differential import drop_summary, run_dcmtk_movescu
+from tests.support.differential import (
+    drop_summary,
+    our_log,
+    run_dcmtk_movescu,
+    wait_for_our_line,
+    wait_for_our_quiet,
+)
 from tests.support.fake_qr import MoveContext, fake_qr
 from tests.support.peers import LOOPBACK, free_port
 
@@ -42,6 +48,52 @@ CUT_PDU = struct.pack(">BBL", 4, 0, 1000) + b"\0" * 10
 
 
 dcmtk_run = run_dcmtk_movescu
+PENDING = "I: Received Move Response 1"  # "(Pending)" at -v; a dump follows at -d
+FINAL = "I: Received Final Move Response"
+
+
+class _Pace:
+    """When the scripted Move SCP goes on: after the lines the movescu under test logs.
+
+    DCMTK logs from one thread, in the order things arrive; ours logs the main
+    association and the Storage SCP from two.  For ours the script waits for
+    its lines (DCMTK's, when known); for DCMTK a short pause does.
+    """
+
+    def __init__(
+        self,
+        runner: Runner,
+        expected: list[str] | None = None,
+        compared: Callable[[list[str]], list[str]] = drop_summary,
+        dcmtk_pause: float = 0.5,
+    ) -> None:
+        self.ours = runner is not dcmtk_run
+        #: DCMTK's lines, as ``compared`` leaves them
+        self.expected = expected
+        self.compared = compared
+        self.dcmtk_pause = dcmtk_pause
+
+    def after_pending(self) -> None:
+        """The pending response's line before the sub-association starts."""
+        if self.ours:
+            wait_for_our_line(PENDING)
+            wait_for_our_quiet(0.1)  # and its dump at -d
+        else:
+            time.sleep(0.2)
+
+    def before_final(self) -> None:
+        """The Storage SCP's lines before the final response."""
+        if not self.ours:
+            time.sleep(self.dcmtk_pause)
+            return
+        finals = [n for n, line in enumerate(self.expected or []) if line.startswith(FINAL)]
+        if not finals:
+            wait_for_our_quiet(0.5)
+            return
+        deadline = time.monotonic() + 15
+        while len(self.compared(our_log())) < finals[0] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        wait_for_our_quiet(0.1)  # and nothing more on its way
 
 
 def _reset(client: RawClient) -> None:
@@ -79,19 +131,22 @@ def _breaking_store(port: int, how: str, seen: list[Pdu | None], stall: float = 
         _end(how, client)
 
 
-def _run(runner: Runner, tmp_path: Path, how: str, options: list[str]) -> tuple[list[str], list]:
+def _run(
+    runner: Runner,
+    tmp_path: Path,
+    how: str,
+    options: list[str],
+    expected: list[str] | None = None,
+) -> tuple[list[str], list]:
     port = free_port()
     seen: list[Pdu | None] = []
+    pace = _Pace(runner, expected)
 
     def script(ctx: MoveContext) -> None:
         ctx.pending(1, 0)
-        # our main association logs the pending response in its own thread: let it
-        # before the sub-association starts (DCMTK, one thread, always does)
-        time.sleep(0.2)
+        pace.after_pending()
         _breaking_store(port, how, seen, stall=10)
-        # our Storage SCP logs in its own thread: let it finish before the final
-        # response (DCMTK, one thread, always does)
-        time.sleep(0.5)
+        pace.before_final()
         ctx.respond(0x0000, completed=0, failed=1, warning=0)
 
     out = tmp_path / "out"
@@ -109,7 +164,7 @@ def _run(runner: Runner, tmp_path: Path, how: str, options: list[str]) -> tuple[
 )
 def test_lost_object_is_reported_as_dcmtk_does(run_main: Runner, tmp_path: Path, how: str) -> None:
     theirs, _ = _run(dcmtk_run, tmp_path / "dcmtk", how, [])
-    ours, _ = _run(run_main, tmp_path / "ours", how, [])
+    ours, _ = _run(run_main, tmp_path / "ours", how, [], theirs)
     assert ours == theirs
     assert any(line.startswith("E: ") for line in theirs)
 
@@ -175,6 +230,14 @@ _NOT_COMPARED = (
 )
 
 
+def _compared(lines: list[str]) -> list[str]:
+    return [
+        line
+        for line in drop_summary(lines)
+        if not line.startswith(_NOT_COMPARED) and not line.startswith("D:   ")
+    ]
+
+
 #: what a +P connection sends before it closes, without a whole A-ASSOCIATE-RQ
 _BEFORE_REQUEST = {
     "nothing": b"",
@@ -193,13 +256,15 @@ def test_connection_closed_before_its_request_is_reported_as_dcmtk_does(
     run_main: Runner, level: str, sent: str
 ) -> None:
     """A +P connection that closes without a whole A-ASSOCIATE-RQ."""
-    results = []
+    results: list[list[str]] = []
     for runner in (dcmtk_run, run_main):
         port = free_port()
+        # both SCPs log the closed connection at once; DCMTK's margin is for a loaded CI
+        pace = _Pace(runner, results[0] if results else None, _compared, dcmtk_pause=1.0)
 
-        def script(ctx: MoveContext, port: int = port) -> None:
+        def script(ctx: MoveContext, port: int = port, pace: _Pace = pace) -> None:
             ctx.pending(1, 0)
-            time.sleep(0.2)  # the pending response's line first, as in DCMTK
+            pace.after_pending()
             with socket.create_connection((LOOPBACK, port)) as sock:
                 sock.sendall(_BEFORE_REQUEST[sent])
                 if sent == "garbage":  # until the SCP has read it and closes
@@ -210,18 +275,11 @@ def test_connection_closed_before_its_request_is_reported_as_dcmtk_does(
                         pass
                 else:
                     time.sleep(0.3)
-            # both SCPs log the closed connection at once; the margin is for a loaded CI
-            time.sleep(1.0)
+            pace.before_final()
             ctx.respond(0x0000, completed=0, failed=0, warning=0)
 
         with fake_qr(script) as fake:
             _, lines = runner([level, "+P", str(port), LOOPBACK, str(fake.port), *KEYS])
-        results.append(
-            [
-                line
-                for line in drop_summary(lines)
-                if not line.startswith(_NOT_COMPARED) and not line.startswith("D:   ")
-            ]
-        )
+        results.append(_compared(lines))
     theirs, ours = results
     assert ours == theirs

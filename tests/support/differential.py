@@ -14,6 +14,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -200,3 +201,36 @@ def run_dcmtk_movescu(args: list[str]) -> tuple[int, list[str]]:
         check=False,
     )
     return proc.returncode, proc.stderr.splitlines()
+
+
+def our_log() -> list[str]:
+    """The lines this process wrote so far to its stderr (captured by ``run_main``'s capsys).
+
+    DCMTK logs from one thread; ours logs the main association and the Storage
+    SCP from two.  A scripted peer that must see one line out before it goes
+    on waits for it here instead of sleeping a guess.
+    """
+    getvalue = getattr(sys.stderr, "getvalue", None)
+    return str(getvalue()).splitlines() if getvalue is not None else []
+
+
+def wait_for_our_line(prefix: str, limit: float = 15.0) -> None:
+    """Wait until a line starting with ``prefix`` is in :func:`our_log` (at most ``limit`` s)."""
+    deadline = time.monotonic() + limit
+    while not any(line.startswith(prefix) for line in our_log()):
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"no line {prefix!r} after {limit} s: {our_log()}")
+        time.sleep(0.01)
+
+
+def wait_for_our_quiet(quiet: float = 0.3, limit: float = 15.0) -> None:
+    """Wait until :func:`our_log` has not grown for ``quiet`` s (at most ``limit`` s)."""
+    deadline = time.monotonic() + limit
+    seen, since = len(our_log()), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        now = len(our_log())
+        if now != seen:
+            seen, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
