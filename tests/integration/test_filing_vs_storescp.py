@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -54,8 +54,17 @@ def _wait_port(port: int) -> None:
 
 
 def storescp(
-    options: Sequence[str], files: Sequence[Path], work: Path, aet: str = "SENDER"
+    options: Sequence[str],
+    files: Sequence[Path],
+    work: Path,
+    aet: str = "SENDER",
+    until: Callable[[Path], bool] | None = None,
 ) -> Path:
+    """storescp receives ``files``; it is stopped once ``until(out)`` (at most 15 s).
+
+    storescp goes on after the last response (its commands, its ``-tos`` end of
+    study): a test that knows what it must have done waits for it, not a guess.
+    """
     out = work / "storescp"
     out.mkdir()
     port = free_port()
@@ -68,7 +77,13 @@ def storescp(
     try:
         _wait_port(port)
         _send(port, files, aet)
-        time.sleep(1.6 if "-tos" in options else 0.3)
+        if until is None:
+            time.sleep(0.3)
+        else:
+            deadline = time.monotonic() + 15
+            while not until(out) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.1)  # and nothing more after it
     finally:
         proc.terminate()
         proc.wait(10)
@@ -119,8 +134,9 @@ def ours(options: Sequence[str], files: Sequence[Path], work: Path, aet: str = "
 )
 def test_layout_equals_storescp(studies: Collection, tmp_path: Path, options: list[str]) -> None:
     files = studies.paths
-    theirs = _layout(storescp(options, files, tmp_path))
     mine = _layout(ours(options, files, tmp_path))
+    # -tos: storescp ends the last study a second after it (then ours is what it did)
+    theirs = _layout(storescp(options, files, tmp_path, until=lambda out: _layout(out) == mine))
     assert mine == theirs
     assert len([p for p in mine if "/" in p]) == len(files)
 
@@ -146,10 +162,15 @@ def test_commands_and_end_of_move(studies: Collection, tmp_path: Path) -> None:
         ]
 
     files = studies.paths
-    storescp(options(tmp_path / "theirs.log"), files, tmp_path)
     out = ours(options(tmp_path / "ours.log"), files, tmp_path)
-    theirs = (tmp_path / "theirs.log").read_text().splitlines()
     mine = (tmp_path / "ours.log").read_text().splitlines()
+    theirs_log = tmp_path / "theirs.log"
+
+    def commands_ran(_: Path) -> bool:  # every line ours has but the last one
+        return theirs_log.exists() and len(theirs_log.read_text().splitlines()) >= len(mine) - 1
+
+    storescp(options(theirs_log), files, tmp_path, until=commands_ran)
+    theirs = theirs_log.read_text().splitlines()
     # storescp ends the first study when the second arrives and never the second
     # (no -tos); ours also ends the second when the C-MOVE ends
     assert mine == [*theirs, "S SENDER"]
