@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 import time
 from collections.abc import Callable
 
 import pytest
 from pydicom.dataset import Dataset
+from pynetdicom import evt
 from tests.support.differential import drop_summary, run_dcmtk_movescu
 from tests.support.fake_qr import MoveContext, Script, fake_qr, final_status, succeed
 from tests.support.peers import QRPeer, StoragePeer, wait_for_files
@@ -172,12 +174,11 @@ def slow_to_release(ctx: MoveContext) -> None:
 
 
 def closing(ctx: MoveContext) -> None:
+    # pending() only queues the PDU for the fake's DUL thread: it must be out first
+    sent = threading.Event()
+    ctx.assoc.bind(evt.EVT_PDU_SENT, lambda event: sent.set())
     ctx.pending(1, 0)
-    # pending() only queues the PDU for the fake's DUL thread: let it go out first
-    deadline = time.monotonic() + 5
-    while not ctx.assoc.dul.to_provider_queue.empty() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.05)
+    assert sent.wait(10)
     sock = ctx.assoc.dul.socket.socket
     sock.shutdown(socket.SHUT_RDWR)
     sock.close()
@@ -199,11 +200,16 @@ def pending_detail(ctx: MoveContext) -> None:
     ctx.respond(0x0000, completed=1, failed=0, warning=0)
 
 
+#: the scenario's ``--cancel`` (the C-CANCEL follows this pending response)
+CANCEL_AFTER = 2
+
+
 def cancellable(ctx: MoveContext) -> None:
     for k in range(1, 5):
         ctx.pending(4 - k, k)
-        # give the C-CANCEL (sent right after the n-th pending) time to arrive, even under load
-        deadline = time.monotonic() + 1.0
+        # give the C-CANCEL (sent right after the n-th pending) time to arrive, even
+        # under load; before it, a short look shows one that came too early
+        deadline = time.monotonic() + (10.0 if k >= CANCEL_AFTER else 0.3)
         while not ctx.cancelled and time.monotonic() < deadline:
             time.sleep(0.01)
         if ctx.cancelled:
@@ -239,7 +245,7 @@ SCENARIOS: dict[str, tuple[Callable[[], Script], list[str], dict[str, object], b
     "find-only": (lambda: succeed(1), [], {"find_only": True}, True),
     "no-context": (lambda: succeed(1), [], {"models": ()}, False),
     "rejected": (lambda: succeed(1), [], {"require_called_aet": True}, False),
-    "cancel": (lambda: cancellable, ["--cancel", "2"], {}, False),
+    "cancel": (lambda: cancellable, ["--cancel", str(CANCEL_AFTER)], {}, False),
     "abort": (lambda: succeed(1), ["--abort"], {}, False),
     "repeat": (lambda: succeed(1), ["--repeat", "3"], {}, False),
     "study-root": (lambda: succeed(1), ["-S"], {}, False),
