@@ -248,18 +248,21 @@ def test_parallel_moves_overlap_and_stay_in_input_order(run_main, objects, tmp_p
     uids = study_uids(objects)
     keys = key_list(tmp_path / "uids.csv", "StudyInstanceUID", uids)
     active = [0, 0]
-    lock = threading.Lock()
+    changed = threading.Condition()
     inner = serve_by_key(objects)
 
     def script(ctx: MoveContext) -> None:
-        with lock:
+        with changed:
             active[0] += 1
             active[1] = max(active)
+            changed.notify_all()
+            # the first move waits for a second one (a run that moves one at a time
+            # never brings it: the wait ends, and the assertion below fails)
+            changed.wait_for(lambda: active[1] >= 2, timeout=10)
         try:
-            time.sleep(0.4)
             inner(ctx)
         finally:
-            with lock:
+            with changed:
                 active[0] -= 1
 
     out = tmp_path / "out"
