@@ -228,11 +228,16 @@ def test_default_level_prints_nothing_on_success():
 # ------------------------------------------------------------ options of the move loop
 
 
-def cancellable(count: int) -> Callable[[MoveContext], None]:
+def cancellable(count: int, cancel: int = 0) -> Callable[[MoveContext], None]:
+    """``count`` pending responses; a C-CANCEL (expected after the ``cancel``-th) ends them."""
+
     def script(ctx: MoveContext) -> None:
         for k in range(1, count + 1):
             ctx.pending(count - k, k)
-            ctx.wait(0.1)
+            # from the cancel-th on, wait for it as long as a loaded CI needs
+            deadline = time.monotonic() + (10.0 if cancel and k >= cancel else 0.1)
+            while not ctx.cancelled and time.monotonic() < deadline:
+                time.sleep(0.01)
             if ctx.cancelled:
                 ctx.respond(0xFE00, remaining=count - k, completed=k, failed=0, warning=0)
                 return
@@ -242,7 +247,7 @@ def cancellable(count: int) -> Callable[[MoveContext], None]:
 
 
 def test_cancel_after_nth_pending_then_reads_to_final(log):
-    with fake_qr(cancellable(5)) as fake:
+    with fake_qr(cancellable(5, cancel=2)) as fake:
         code = retrieve(config(fake.port, cancel=2), [identifier()])
     assert code is ExitCode.NO_ERROR
     flow = main_flow(log())
