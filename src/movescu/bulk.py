@@ -217,7 +217,7 @@ class BulkRun:
     def _end_association(
         self, session: MoveAssociation, outcome: MoveOutcome, state: MoveState
     ) -> None:
-        from movescu.retrieve import report_dimse_failure
+        from movescu.net.scu.log import report_dimse_failure
 
         if outcome.status is None and not self.stopping.is_set():
             report_dimse_failure(outcome.condition or "", outcome.ending)
@@ -241,8 +241,8 @@ class BulkRun:
             self.records.setdefault(state.move.number, []).append(record)
 
     def _record(self, state: MoveState, attempt: int, msg_id: int, outcome: MoveOutcome) -> None:
+        from movescu.net.scu.outcome import combine_status
         from movescu.report import FAILED, FINAL, MoveRecord
-        from movescu.retrieve import combine_status
 
         status = outcome.status
         text = None if status is None else messages.move_status_short(status)

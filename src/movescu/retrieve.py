@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from movescu.config import Config
-from movescu.dicom import conditions, messages
+from movescu.dicom import messages
 from movescu.exit_codes import ExitCode
 from movescu.logblock import block_aware_logger
 from movescu.net.tls import setup as tls
@@ -165,7 +165,8 @@ def _perform(
             config, identifiers, report, tracker, lambda: _wait_for_sub_associations(scp, config)
         )
     from movescu.net.scu.association import MoveAssociation
-    from movescu.net.scu.outcome import Ending
+    from movescu.net.scu.log import report_dimse_failure
+    from movescu.net.scu.outcome import Ending, combine_status
     from movescu.net.seams import hooks
     from movescu.report import FAILED, FINAL, MoveRecord
 
@@ -231,30 +232,6 @@ def _as_json(dataset: Dataset) -> dict[str, Any] | None:
     except Exception:  # noqa: BLE001 - the report lists no identifier then
         return None
     return document
-
-
-def combine_status(code: ExitCode, status: int) -> ExitCode:
-    """The run's code after a final ``status``.
-
-    DCMTK 3.6.2+: 68 for a warning while still 0; 69 for an error, never lowered.
-    """
-    if messages.is_success_or_cancel(status):
-        return code
-    if messages.is_warning(status):
-        return ExitCode.CMOVE_WARNING if code is ExitCode.NO_ERROR else code
-    return ExitCode.CMOVE_ERROR
-
-
-def report_dimse_failure(condition: str, ending: object) -> None:
-    """DCMTK's E lines of a C-MOVE that failed at DIMSE level."""
-    from movescu.net.scu.outcome import Ending
-
-    # DIMSE_NOVALIDPRESENTATIONCONTEXTID is returned before the request is sent:
-    # DCMTK's moveSCU logs nothing itself, only main's "Move SCU Failed".
-    if condition != conditions.NO_VALID_CONTEXT:
-        logger.error("Move Request Failed: %s", condition)
-    if ending is Ending.ABORT:
-        logger.error("Move SCU Failed: %s", condition)
 
 
 def _start_storage_scp(config: Config) -> _StorageSCP | None:

@@ -4,7 +4,8 @@ Owns what movescu prints at ``-v`` and ``-d`` about each C-MOVE: the request
 (``Sending Move Request``, its DIMSE dump, ``Request Identifiers:``), pending
 responses (with dcmnet's ``DIMSE Warning`` lines for data sets and status
 detail), the final response with its warning/error verdict, response
-identifiers and status detail.  It only formats and logs; the response loop
+identifiers and status detail, and the E: lines of a C-MOVE that failed at
+DIMSE level (:func:`report_dimse_failure`).  It only formats and logs; the response loop
 in :mod:`movescu.net.scu.association` decides what happens.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from movescu.dicom import messages
+from movescu.dicom import conditions, messages
 from movescu.dicom.dimse import (
     STATUS_DETAIL_TAGS,
     decode_identifier,
@@ -21,6 +22,7 @@ from movescu.dicom.dimse import (
     suboperation_counters,
 )
 from movescu.logblock import block_aware_logger, together
+from movescu.net.scu.outcome import Ending
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
@@ -167,3 +169,13 @@ def dataset_lines(ds: Dataset, ts_name: str) -> list[str]:
     # "\n# Dicom-Data-Set\n...\n": the leading and trailing empty lines are DCMTK's
     lines = dumped.split("\n") if isinstance(dumped, str) else list(dumped)
     return lines
+
+
+def report_dimse_failure(condition: str, ending: Ending) -> None:
+    """DCMTK's E lines of a C-MOVE that failed at DIMSE level."""
+    # DIMSE_NOVALIDPRESENTATIONCONTEXTID is returned before the request is sent:
+    # DCMTK's moveSCU logs nothing itself, only main's "Move SCU Failed".
+    if condition != conditions.NO_VALID_CONTEXT:
+        logger.error("Move Request Failed: %s", condition)
+    if ending is Ending.ABORT:
+        logger.error("Move SCU Failed: %s", condition)
