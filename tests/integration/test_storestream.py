@@ -372,8 +372,7 @@ def test_drain_stops_at_a_pdu_the_stream_does_not_take() -> None:
 def test_next_spool_file_is_opened_ahead_and_removed_at_the_end(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from movescu.net.seams import hooks as spool
-    from movescu.net.seams.accel import storestream
+    from movescu.net.seams.accel import spool, storestream
 
     opened: list[str] = []
     original = storestream.new_spool_file

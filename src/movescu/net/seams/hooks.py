@@ -1,9 +1,10 @@
 """Per-association access to pynetdicom's undocumented parts, one named function each.
 
 Owns every reach into an association's DUL, DIMSE and ACSE providers, its
-state machine and queues, the C-STORE request's spool file and the AE's server
-list that the SCU, the Storage SCP and the guards need (both modes, stock and
-accelerated).  Each function reads the attribute directly: when a pynetdicom
+state machine and queues, the C-STORE request's spool file (pynetdicom's own
+path; the accelerator's are :mod:`movescu.net.seams.accel.spool`) and the AE's
+server list that the SCU, the Storage SCP and the guards need (both modes,
+stock and accelerated).  Each function reads the attribute directly: when a pynetdicom
 release renames one, the call raises ``AttributeError`` (``main`` reports it as
 an internal error) instead of a defence silently doing nothing.  A ``None``
 here is always a state pynetdicom itself uses (no socket yet, no spool file).
@@ -12,7 +13,6 @@ Must not decide anything: callers say what a failure means.
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -217,69 +217,6 @@ def attach_store_stream(assoc: Association, monitor: Any, max_pdu: int) -> None:
         from movescu.net.seams.accel.storestream import StoreStream
 
         dul.store_stream = StoreStream(assoc, monitor, max_pdu)
-
-
-# ------------------------------------------------------------------ spool files of the accelerator
-
-
-def new_spool_file() -> Any | None:
-    """A new spool file, as pynetdicom's decoder creates it (None: it cannot be created).
-
-    Through ``pynetdicom.dimse_messages.NamedTemporaryFile``, which
-    :mod:`movescu.net.seams.settings` points at the Storage SCP's receiver.
-    """
-    from pynetdicom import dimse_messages as _messages
-
-    dimse_messages: Any = _messages
-    try:
-        return dimse_messages.NamedTemporaryFile(delete=False, mode="wb", suffix=".dcm")
-    except OSError:
-        return None
-
-
-def discard_spool_file(spool: Any) -> None:
-    """Close and remove a spool file (errors ignored: it is a temporary file)."""
-    try:
-        spool.close()
-    except OSError:
-        pass
-    try:
-        os.unlink(spool.name)
-    except OSError:
-        pass
-
-
-def start_spool_file(request: Any, context: Any, spare: Any | None = None) -> Any | None:
-    """pynetdicom's spool file for ``request``, opened the way its decoder opens it.
-
-    ``spare`` (a file opened ahead by :func:`new_spool_file`) is used when
-    given.  The preamble and the meta group go through the same module names
-    as pynetdicom's (``create_file_meta``, ``write_file_meta_info`` of
-    ``pynetdicom.dimse_messages``), so the settings' hooks apply.  None
-    (nothing left behind) when that fails: pynetdicom then fails the same way
-    on its own path.
-    """
-    from pynetdicom import dimse_messages as _messages
-
-    dimse_messages: Any = _messages
-    spool = spare if spare is not None else new_spool_file()
-    if spool is None:
-        return None
-    try:
-        spool.write(b"\x00" * 128)
-        spool.write(b"DICM")
-        dimse_messages.write_file_meta_info(
-            spool,
-            dimse_messages.create_file_meta(
-                sop_class_uid=request.AffectedSOPClassUID,
-                sop_instance_uid=request.AffectedSOPInstanceUID,
-                transfer_syntax=context.transfer_syntax[0],
-            ),
-        )
-    except Exception:  # noqa: BLE001 - pynetdicom's own path reports it
-        discard_spool_file(spool)
-        return None
-    return spool
 
 
 def abort_and_wait(assoc: Any) -> None:

@@ -59,7 +59,7 @@ from movescu.dicom.commandset import encode_store_response, store_request_fields
 from movescu.dicom.dimse import C_STORE_RQ, NO_DATA_SET, STATUS_HANDLER_EXCEPTION
 from movescu.dicom.pdata import PduBytes, PdvItem, p_data_tf, pdv_items
 from movescu.logblock import block_aware_logger
-from movescu.net.seams.hooks import discard_spool_file, new_spool_file, start_spool_file
+from movescu.net.seams.accel.spool import discard_spool_file, new_spool_file, start_spool_file
 
 if TYPE_CHECKING:
     from pynetdicom.association import Association
