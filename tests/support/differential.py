@@ -10,7 +10,6 @@ name the implementation ((0002,0000), (0002,0012), (0002,0013), (0002,0016)).
 from __future__ import annotations
 
 import os
-import socket
 import struct
 import subprocess
 import sys
@@ -18,18 +17,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from tests.support.peers import free_port
 from tests.support.sender import FakeMoveSCP, RawObject, write_query_file
 
 IGNORED_META = {0x00020000, 0x00020012, 0x00020013, 0x00020016}
 #: our ``-v`` summary line (DECISIONS rule 7, docs/differences.md): DCMTK has none
 SUMMARY_PREFIX = "I: Summary: "
 _SRC = str(Path(__file__).resolve().parents[2] / "src")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def receive_with(

@@ -9,8 +9,10 @@ Must not touch anything outside the directories it is given.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -27,8 +29,62 @@ LOOPBACK = "127.0.0.1"
 STARTUP_TIMEOUT = 20.0
 
 
+#: the lowest port free_port hands out
+LOWEST_PORT = 10000
+
+
+def _ephemeral_low() -> int:
+    """The first port of the kernel's ephemeral range (32768 when it cannot be read)."""
+    try:
+        text = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text()
+        return int(text.split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _port_slice() -> range:
+    """This process's ports: below the ephemeral range, one slice per xdist worker."""
+    high = _ephemeral_low()
+    if high - LOWEST_PORT < 1000:
+        return range(0)  # no room below it: free_port falls back to port 0
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    index = int(worker) if worker.isdigit() else 0
+    width = (high - LOWEST_PORT) // max(count, 1)
+    start = LOWEST_PORT + width * (index % max(count, 1))
+    return range(start, start + width)
+
+
+_ports: Iterator[int] | None = None
+
+
+def _next_candidates() -> Iterator[int]:
+    ports = _port_slice()
+    if not ports:
+        return iter(())
+    first = random.randrange(len(ports))  # another run on the machine starts elsewhere
+    return itertools.cycle([*ports[first:], *ports[:first]])
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago (bind port 0, read it back)."""
+    """A TCP port on 127.0.0.1 that is free now, taken outside the ephemeral range.
+
+    A port bound and released is free until somebody binds it.  The kernel hands
+    the ports of its ephemeral range to every outgoing connection (tests make
+    thousands), so a port taken from there is soon some connection's: a peer
+    started on it fails with "Address already in use".  Ports below that range
+    are only ever taken by a bind; each xdist worker walks its own slice of them.
+    """
+    global _ports
+    if _ports is None:
+        _ports = _next_candidates()
+    for port in itertools.islice(_ports, 200):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((LOOPBACK, port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((LOOPBACK, 0))
         return int(sock.getsockname()[1])
