@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from movescu.cli.checks import block_members, check_conflict, check_dependence
 from movescu.cli.parser import Options
-from movescu.cli.to_config import _conflict, _dependence, block_members
 from movescu.config import (
     CRLMode,
     KeyFileFormat,
@@ -50,50 +50,50 @@ def evaluate_tls(options: Options) -> TLSOptions:
         key, cert = (occurrence.values[0], occurrence.values[1]) if enabled else (None, None)
     source, password = PasswordSource.PROMPT, None
     for occurrence in options.block(*block_members("passwd")):
-        _dependence(occurrence.option.long, _TLS, enabled)
+        check_dependence(occurrence.option.long, _TLS, enabled)
         source = occurrence.option.choice  # type: ignore[assignment]
         password = {PasswordSource.GIVEN: None, PasswordSource.EMPTY: ""}.get(source)
         password = occurrence.values[0] if occurrence.values else password
     key_format = KeyFileFormat.PEM
     for occurrence in options.block("--pem-keys", "--der-keys"):
-        _dependence(occurrence.option.long, _TLS, enabled)
+        check_dependence(occurrence.option.long, _TLS, enabled)
         key_format = occurrence.option.choice  # type: ignore[assignment]
     crl_mode = CRLMode.NONE
     for occurrence in options.block("--enable-crl-vfy", "--enable-crl-all"):
-        _dependence(occurrence.option.long, _TLS, enabled)
+        check_dependence(occurrence.option.long, _TLS, enabled)
         crl_mode = occurrence.option.choice  # type: ignore[assignment]
     dh_params = options.last("--dhparam")
     if dh_params is not None:
-        _dependence("--dhparam", _TLS, enabled)
+        check_dependence("--dhparam", _TLS, enabled)
     sni = options.last("--expect-sni")
     if options.given("--no-sni"):
-        _conflict("--no-sni", "--expect-sni", sni is not None)
+        check_conflict("--no-sni", "--expect-sni", sni is not None)
     seed = options.last("--seed")
     if seed is not None:
-        _dependence("--seed", _TLS, enabled)
+        check_dependence("--seed", _TLS, enabled)
     write_seed: Path | None = None
     for occurrence in options.block("--write-seed", "--write-seed-file"):
-        _dependence(occurrence.option.long, _TLS, enabled)
-        _dependence(occurrence.option.long, "--seed", seed is not None)
+        check_dependence(occurrence.option.long, _TLS, enabled)
+        check_dependence(occurrence.option.long, "--seed", seed is not None)
         write_seed = Path((occurrence.values or seed.values)[0])  # type: ignore[union-attr]
     verification = PeerVerification.REQUIRE
     for occurrence in options.block(
         "--require-peer-cert", "--ignore-peer-cert", "--verify-peer-cert"
     ):
-        _dependence(occurrence.option.long, _TLS, enabled)
+        check_dependence(occurrence.option.long, _TLS, enabled)
         verification = occurrence.option.choice  # type: ignore[assignment]
     profile = TLSProfile.BCP195_RFC8996
     for occurrence in options.block(*_PROFILE_ORDER):
         # dcmtls quirk: --profile-aes reports its dependence as "--profile-basic"
         name = occurrence.option.long
-        _dependence("--profile-basic" if name == "--profile-aes" else name, _TLS, enabled)
+        check_dependence("--profile-basic" if name == "--profile-aes" else name, _TLS, enabled)
         profile = occurrence.option.choice  # type: ignore[assignment]
     for long in ("--add-cert-file", "--add-cert-dir", "--add-crl-file"):
         if options.given(long):
-            _dependence(long, _TLS, enabled)
+            check_dependence(long, _TLS, enabled)
     if options.given("--cipher"):
-        _dependence("--cipher", _TLS, enabled)
-        _conflict("--cipher", "--profile-bcp195-ex", profile is TLSProfile.BCP195_EXTENDED)
+        check_dependence("--cipher", _TLS, enabled)
+        check_conflict("--cipher", "--profile-bcp195-ex", profile is TLSProfile.BCP195_EXTENDED)
     return TLSOptions(
         enabled=enabled,
         private_key=Path(key) if key is not None else None,

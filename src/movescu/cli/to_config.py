@@ -24,7 +24,6 @@ from movescu.cli.checks import (
     blamed,
     block_members,
     check_conflict,
-    check_dependence,
     last_choice,
 )
 from movescu.cli.extra_options import evaluate_extras
@@ -32,6 +31,7 @@ from movescu.cli.network_options import TIMEOUT_MAX, evaluate_network
 from movescu.cli.output_options import evaluate_filing, evaluate_output
 from movescu.cli.parser import Occurrence, Options
 from movescu.cli.query_options import evaluate_keys, evaluate_query
+from movescu.cli.tls_options import evaluate_tls
 from movescu.cli.values import read_port_parameter
 from movescu.config import Config, LoggingOptions, LogLevel
 from movescu.errors import UsageError
@@ -53,9 +53,6 @@ __all__ = [
 
 logger = block_aware_logger(__name__)
 
-#: :mod:`.tls_options` imports the shared checks from here under these names
-_conflict = check_conflict
-_dependence = check_dependence
 
 #: ``-ll`` texts (log4cplus, case-insensitive)
 _LOG_LEVELS = {
@@ -184,8 +181,6 @@ def build_config(
     )
     keys = evaluate_keys(options, environ)
     network, storage, model = evaluate_network(options, parameters[0], port)
-    from movescu.cli.tls_options import evaluate_tls  # not at the top: it imports this module
-
     tls = evaluate_tls(options)
     output = evaluate_output(options, storage, network.proposed_transfer_syntax)
     extras = evaluate_extras(options, environ)
