@@ -30,6 +30,7 @@ from tests.hardening.rawpdu import (
 from tests.integration.scp_support import files_in, running_scp
 
 from movescu.dicom.pdata import p_data_tf, pdv_items
+from movescu.net.scp.handlers import SubAssociationHandlers
 from movescu.net.scp.server import StorageSCP
 from movescu.net.seams.accel.storedimse import fast_dimse_class
 from movescu.net.seams.accel.storestream import StoreStream
@@ -242,10 +243,10 @@ def test_handed_over_message_reaches_pynetdicom(
 def test_handler_exception_is_answered_with_0xc211(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
 ) -> None:
-    def failing(self: StorageSCP, event: object) -> int:
+    def failing(self: SubAssociationHandlers, event: object) -> int:
         raise RuntimeError("handler bug")
 
-    monkeypatch.setattr(StorageSCP, "_on_store", failing)
+    monkeypatch.setattr(SubAssociationHandlers, "on_store", failing)
     if not fast:
         monkeypatch.setattr(StoreStream, "consume", lambda self, pdu: False)
     statuses, released, _ = _run(tmp_path, "out", clean)
@@ -257,7 +258,7 @@ def test_handler_exception_is_answered_with_0xc211(
 def test_other_statuses_are_answered_as_pynetdicom_answers_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: int
 ) -> None:
-    monkeypatch.setattr(StorageSCP, "_on_store", lambda self, event: status)
+    monkeypatch.setattr(SubAssociationHandlers, "on_store", lambda self, event: status)
     fast = _run(tmp_path, "fast", clean)
     monkeypatch.setattr(StoreStream, "consume", lambda self, pdu: False)
     slow = _run(tmp_path, "slow", clean)
@@ -271,13 +272,13 @@ def test_bound_dimse_handler_turns_the_fast_path_off(
     from pynetdicom import evt
 
     seen: list[object] = []
-    original = StorageSCP._on_accepted
+    original = SubAssociationHandlers.on_accepted
 
-    def bind_dimse_recv(self: StorageSCP, event: object) -> None:
+    def bind_dimse_recv(self: SubAssociationHandlers, event: object) -> None:
         event.assoc.bind(evt.EVT_DIMSE_RECV, lambda e: seen.append(e.message))  # type: ignore[attr-defined]
         original(self, event)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(StorageSCP, "_on_accepted", bind_dimse_recv)
+    monkeypatch.setattr(SubAssociationHandlers, "on_accepted", bind_dimse_recv)
     statuses, _, _ = _run(tmp_path, "out", clean)
     assert statuses == [0, 0]
     assert len(seen) == 2  # both C-STORE-RQs went through pynetdicom's decoder
@@ -398,13 +399,13 @@ def test_a_store_longer_than_td_is_still_answered(
     # nothing while it writes a file): a slow store must not abort the sub-association
     import time
 
-    original = StorageSCP._on_store
+    original = SubAssociationHandlers.on_store
 
-    def slow(self: StorageSCP, event: object) -> int:
+    def slow(self: SubAssociationHandlers, event: object) -> int:
         time.sleep(1.5)
         return original(self, event)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(StorageSCP, "_on_store", slow)
+    monkeypatch.setattr(SubAssociationHandlers, "on_store", slow)
     statuses, released, files = _run(tmp_path, "out", clean, "-td", "1")
     assert statuses == [0, 0]
     assert released
