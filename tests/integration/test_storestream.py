@@ -12,6 +12,7 @@ pynetdicom receives them.  No timing is asserted.
 from __future__ import annotations
 
 import struct
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -168,6 +169,13 @@ def _client(scp: StorageSCP) -> Iterator[RawClient]:
     with RawClient(scp.port, timeout=10) as client:  # a loaded CI answers late
         accepted = client.associate([(CT, [EXPLICIT_LE]), (VERIFICATION, [IMPLICIT_LE])])
         assert accepted == {STORE: EXPLICIT_LE, ECHO: IMPLICIT_LE}
+        # the A-ASSOCIATE-AC is out before pynetdicom's association thread marks the
+        # association established; until then (a loaded machine) the fast path declines
+        # the first PDUs and pynetdicom decodes them: the tests here are about after
+        deadline = time.monotonic() + 10
+        while not all(a.is_established for a in scp.active_associations()):
+            assert time.monotonic() < deadline, "the association never became established"
+            time.sleep(0.005)
         yield client
 
 
@@ -399,8 +407,6 @@ def test_a_store_longer_than_td_is_still_answered(
 ) -> None:
     # -td limits the wait for the peer, not the time we take to store (DCMTK reads
     # nothing while it writes a file): a slow store must not abort the sub-association
-    import time
-
     original = SubAssociationHandlers.on_store
 
     def slow(self: SubAssociationHandlers, event: object) -> int:
