@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.differential import free_port
+from tests.support.peers import free_port
 
 from movescu.cli import parse_command_line
 from movescu.config import Config

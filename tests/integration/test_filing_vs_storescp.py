@@ -14,8 +14,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+from tests.integration.scp_support import running_scp
 from tests.support.datasets import Collection, write_collection
-from tests.support.differential import free_port, split_file
+from tests.support.differential import split_file
+from tests.support.peers import free_port
 from tests.support.tools import dcmtk_tool
 
 _STAMP = re.compile(r"\d{8}_\d{9}")
@@ -92,34 +94,11 @@ def storescp(
 
 def ours(options: Sequence[str], files: Sequence[Path], work: Path, aet: str = "SENDER") -> Path:
     """Our SCP receives ``files``; then the C-MOVE ends (as after a final response)."""
-    from movescu.cli import parse_command_line
-    from movescu.config import Config
-    from movescu.net.scp.server import StorageSCP
-
     out = work / "ours"
-    out.mkdir()
-    port = free_port()
-    args = [
-        "+P",
-        str(port),
-        "-od",
-        str(out),
-        *options,
-        "-k",
-        "0008,0052=STUDY",
-        "127.0.0.1",
-        "104",
-    ]
-    config = parse_command_line(args, {})
-    assert isinstance(config, Config)
-    scp = StorageSCP(config, bind_address="127.0.0.1")
-    scp.start()
-    try:
+    with running_scp(out, *options) as scp:
         _send(scp.port, files, aet)
         assert scp.wait_until_idle(30)
         scp.end_of_move()
-    finally:
-        scp.stop()
     return out
 
 
